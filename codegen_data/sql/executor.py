@@ -1,0 +1,205 @@
+"""Sandboxed SQL execution: hardened DuckDB and SQLite sessions over one synthesized database.
+
+These sessions live only inside worker processes (``codegen_data.worker``), never in the parent, so
+generated SQL never runs in our own process, and the parent never forks while holding a DuckDB
+connection (workers are started with ``subprocess``, i.e. fork+exec of a fresh ``python -I``).
+
+Hardening, applied before any generated SQL runs and then locked:
+
+- DuckDB: ``enable_external_access=false`` (no file, COPY, ATTACH, INSTALL, LOAD, http), extension
+  auto-install and auto-load off, ``threads=1``, a memory limit, ``lock_configuration=true`` (no
+  ``SET`` can undo any of it). A per-statement deadline interrupts the query; only a single read-only
+  statement (SELECT / WITH / set operation) is accepted, and it runs in a transaction that is rolled back.
+- SQLite: in-memory, an authorizer that refuses ATTACH, DETACH, PRAGMA and every write, extension
+  loading off, and a progress handler that aborts a statement past its deadline.
+
+Results are data (:class:`QueryResult`), never exceptions: the caller decides every verdict.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from ..sql.comparator import to_json_value
+from .schema import Database
+from .scripts import load_duckdb, load_sqlite
+
+__all__ = ["QueryResult", "DuckDBSession", "SQLiteSession", "hardened_duckdb", "DUCKDB_HARDENING"]
+
+DUCKDB_HARDENING: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "threads": 1,
+    "lock_configuration": True,
+}
+"""DuckDB settings every sandboxed connection is opened with (plus ``memory_limit``)."""
+
+
+@dataclass
+class QueryResult:
+    """What one statement did: ``status`` is ``ok``, ``error``, ``timeout``, ``too_many_rows`` or ``refused``."""
+
+    status: str
+    columns: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def as_result(self) -> dict[str, Any]:
+        """The record's ``result`` field."""
+        return {"columns": self.columns, "types": self.types, "rows": self.rows}
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+
+
+def hardened_duckdb(*, memory_limit_mb: int = 256) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB connection with :data:`DUCKDB_HARDENING` applied and locked."""
+    config = dict(DUCKDB_HARDENING)
+    config["memory_limit"] = f"{int(memory_limit_mb)}MB"
+    return duckdb.connect(":memory:", config=config)
+
+
+_READ_ONLY_STATEMENTS = {"SELECT"}
+
+
+class DuckDBSession:
+    """One hardened in-memory DuckDB database holding ``db``; runs one read-only statement at a time."""
+
+    def __init__(self, db: Database, *, memory_limit_mb: int = 256, timeout: float = 2.0, max_rows: int = 10_000):
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb)
+        load_duckdb(self.con, db)
+
+    def run(self, sql: str, *, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
+        limit = self.max_rows if max_rows is None else max_rows
+        try:
+            statements = self.con.extract_statements(sql)
+        except duckdb.Error as exc:
+            return QueryResult("error", error=_error_text(exc))
+        if len(statements) != 1:
+            return QueryResult("refused", error=f"expected one statement, got {len(statements)}")
+        kind = statements[0].type.name
+        if kind not in _READ_ONLY_STATEMENTS:
+            return QueryResult("refused", error=f"only read-only queries run here, not {kind}")
+        timer = threading.Timer(self.timeout if timeout is None else timeout, self.con.interrupt)
+        timer.daemon = True
+        self.con.begin()
+        timer.start()
+        try:
+            cursor = self.con.execute(sql)
+            description = cursor.description or []
+            raw = cursor.fetchmany(limit + 1)
+        except duckdb.InterruptException:
+            return QueryResult("timeout", error=f"interrupted after {self.timeout if timeout is None else timeout}s")
+        except (duckdb.Error, OverflowError, ValueError) as exc:
+            return QueryResult("error", error=_error_text(exc))
+        finally:
+            timer.cancel()
+            try:
+                self.con.rollback()
+            except duckdb.Error:
+                pass
+        if len(raw) > limit:
+            return QueryResult("too_many_rows", error=f"more than {limit} rows")
+        return QueryResult(
+            "ok",
+            columns=[d[0] for d in description],
+            types=[str(d[1]) for d in description],
+            rows=[[to_json_value(v) for v in row] for row in raw],
+        )
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_SQLITE_DENIED = {
+    sqlite3.SQLITE_ATTACH,
+    sqlite3.SQLITE_DETACH,
+    sqlite3.SQLITE_PRAGMA,
+    sqlite3.SQLITE_INSERT,
+    sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE,
+    sqlite3.SQLITE_DROP_TABLE,
+    sqlite3.SQLITE_CREATE_TABLE,
+    sqlite3.SQLITE_ALTER_TABLE,
+    sqlite3.SQLITE_CREATE_INDEX,
+    sqlite3.SQLITE_CREATE_TRIGGER,
+    sqlite3.SQLITE_CREATE_VIEW,
+    sqlite3.SQLITE_CREATE_TEMP_TABLE,
+    sqlite3.SQLITE_CREATE_TEMP_VIEW,
+    sqlite3.SQLITE_CREATE_TEMP_TRIGGER,
+    sqlite3.SQLITE_CREATE_TEMP_INDEX,
+    sqlite3.SQLITE_CREATE_VTABLE,
+    sqlite3.SQLITE_DROP_INDEX,
+    sqlite3.SQLITE_DROP_VIEW,
+    sqlite3.SQLITE_DROP_TRIGGER,
+    sqlite3.SQLITE_DROP_VTABLE,
+    sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT,
+}
+
+
+class SQLiteSession:
+    """The same database in an in-memory SQLite, locked read-only after loading."""
+
+    def __init__(self, db: Database, *, timeout: float = 2.0, max_rows: int = 10_000):
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        load_sqlite(self.con, db)
+        self._deadline = float("inf")
+        self.con.set_progress_handler(self._past_deadline, 2_000)
+        self.con.set_authorizer(self._authorize)
+
+    def _past_deadline(self) -> int:
+        return 1 if time.monotonic() > self._deadline else 0
+
+    @staticmethod
+    def _authorize(action: int, *_args: Any) -> int:
+        return sqlite3.SQLITE_DENY if action in _SQLITE_DENIED else sqlite3.SQLITE_OK
+
+    def run(self, sql: str, *, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
+        limit = self.max_rows if max_rows is None else max_rows
+        budget = self.timeout if timeout is None else timeout
+        self._deadline = time.monotonic() + budget
+        try:
+            cursor = self.con.execute(sql)
+            description = cursor.description or []
+            raw = cursor.fetchmany(limit + 1)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                return QueryResult("timeout", error=f"interrupted after {budget}s")
+            return QueryResult("error", error=_error_text(exc))
+        except (sqlite3.Error, OverflowError, ValueError) as exc:
+            # sqlite3.Warning ("You can only execute one statement at a time") is not an Error subclass.
+            return QueryResult("error", error=_error_text(exc))
+        except sqlite3.Warning as exc:
+            return QueryResult("refused", error=_error_text(exc))
+        finally:
+            self._deadline = float("inf")
+        if len(raw) > limit:
+            return QueryResult("too_many_rows", error=f"more than {limit} rows")
+        return QueryResult(
+            "ok",
+            columns=[d[0] for d in description],
+            types=[],
+            rows=[[to_json_value(v) for v in row] for row in raw],
+        )
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,117 @@
+"""The sandboxed sessions refuse what a query must not do, and stop what runs too long."""
+
+import random
+
+import pytest
+
+from codegen_data.sql.domains import load_domains
+from codegen_data.sql.executor import DuckDBSession, SQLiteSession
+from codegen_data.sql.synth import synthesize_database
+
+
+@pytest.fixture(scope="module")
+def db():
+    return synthesize_database(random.Random(1), load_domains()["retail"], db_id="retail_t", min_rows=5, max_rows=10)
+
+
+@pytest.fixture(scope="module")
+def duck(db):
+    session = DuckDBSession(db, timeout=0.5)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def lite(db):
+    session = SQLiteSession(db, timeout=0.5)
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM read_text('/etc/hostname')",
+        "SELECT * FROM '/etc/passwd'",
+        "SELECT * FROM read_json_auto('http://127.0.0.1:1/x.json')",
+    ],
+)
+def test_duckdb_refuses_file_and_network_reads(duck, sql):
+    result = duck.run(sql)
+    assert result.status == "error"
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "COPY (SELECT 1) TO '/tmp/codegen_data_escape.csv'",
+        "INSTALL httpfs",
+        "LOAD httpfs",
+        "ATTACH '/tmp/codegen_data_escape.db' AS x",
+        "SET enable_external_access = true",
+        "SET memory_limit = '100GB'",
+        "PRAGMA threads=4",
+        "DROP TABLE customers",
+        "CREATE TABLE t AS SELECT 1",
+        "SELECT 1; SELECT 2",
+    ],
+)
+def test_duckdb_refuses_statements_that_are_not_a_single_read(duck, sql, tmp_path):
+    result = duck.run(sql)
+    assert result.status in {"refused", "error"}
+    import os
+
+    assert not os.path.exists("/tmp/codegen_data_escape.csv")
+
+
+def test_duckdb_configuration_is_locked(duck):
+    assert duck.run("SELECT current_setting('enable_external_access')").rows == [[False]]
+    assert duck.run("SELECT current_setting('threads')").rows == [[1]]
+
+
+def test_duckdb_runaway_query_is_interrupted_and_session_survives(duck):
+    result = duck.run("SELECT count(*) FROM range(1000000000000) a, range(1000) b", timeout=0.3)
+    assert result.status == "timeout"
+    assert duck.run("SELECT 42").rows == [[42]]
+
+
+def test_duckdb_writes_inside_a_query_do_not_persist(duck):
+    before = duck.run("SELECT count(*) FROM customers").rows
+    assert duck.run("DELETE FROM customers").status == "refused"
+    assert duck.run("SELECT count(*) FROM customers").rows == before
+
+
+def test_duckdb_result_cap(duck):
+    assert duck.run("SELECT * FROM range(100)", max_rows=10).status == "too_many_rows"
+
+
+def test_duckdb_result_types_and_values(duck):
+    r = duck.run("SELECT DATE '2020-01-02' AS d, 1.50::DECIMAL(5,2) AS x, TRUE AS b")
+    assert r.ok and r.columns == ["d", "x", "b"]
+    assert r.types == ["DATE", "DECIMAL(5,2)", "BOOLEAN"]
+    assert r.rows == [["2020-01-02", 1.5, True]]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "ATTACH DATABASE '/tmp/codegen_data_escape.sqlite' AS x",
+        "PRAGMA writable_schema = 1",
+        "DELETE FROM customers",
+        "CREATE TABLE t (a)",
+        "SELECT load_extension('/lib/x.so')",
+        "SELECT 1; SELECT 2",
+    ],
+)
+def test_sqlite_refuses_writes_attach_pragma_and_extensions(lite, sql):
+    assert lite.run(sql).status in {"refused", "error"}
+    import os
+
+    assert not os.path.exists("/tmp/codegen_data_escape.sqlite")
+
+
+def test_sqlite_runaway_query_is_interrupted(lite):
+    sql = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r"
+    assert lite.run(sql, timeout=0.3).status == "timeout"
+    assert lite.run("SELECT 7").rows == [[7]]
