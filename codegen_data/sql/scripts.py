@@ -103,6 +103,7 @@ def create_table_statements(
     ]
 
 
+@functools.lru_cache(maxsize=256)
 def schema_ddl(schema: Schema) -> str:
     """The DDL shown to a model: pretty DuckDB, one statement per table, each ending with ``;``."""
     return "\n\n".join(s + ";" for s in create_table_statements(schema, "duckdb", pretty=True))

@@ -1,0 +1,128 @@
+"""The ``codegen-data`` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .task import DIFFICULTY_CHOICES, ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def _fail(message: str) -> "click.ClickException":
+    return click.ClickException(message)
+
+
+class _Group(click.Group):
+    """Every user error ends in one line on stderr and a non-zero exit (usage errors too)."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `codegen-data`: show the help
+                click.echo(exc.format_message())
+                sys.exit(0)
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="codegen-data")
+def main() -> None:
+    """Make training and evaluation data for code models whose every label is proven by execution."""
+
+
+@main.command("list")
+def list_tasks() -> None:
+    """List the tasks, what each makes, and its config options (for --config)."""
+    from .registry import all_tasks
+
+    for name, cls in all_tasks().items():
+        click.echo(f"{name}: {cls.description}")
+        for option, type_name, default in cls.config_class.options():
+            click.echo(f"    {option:<22} {type_name:<10} default {default!r}")
+        click.echo()
+
+
+def _load_config(path: str | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise _fail(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise _fail(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(f"config file {path} is not valid TOML: {exc}") from None
+
+
+@main.command()
+@click.argument("tasks")
+@click.option("-n", "n", type=int, required=True, help="Number of kept (verified) samples, shared by the tasks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed; the same seed gives the same bytes.")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output directory (created; a previous dataset there is replaced when the run succeeds).")
+@click.option("--difficulty", type=click.Choice(DIFFICULTY_CHOICES), default="mixed", show_default=True,
+              help="Difficulty level of every item, or an even mix.")
+@click.option("--workers", type=int, default=None, help="Worker processes [default: number of CPUs].")
+@click.option("--config", "config_path", type=str, default=None,
+              help="TOML file with one table per task, e.g. [text_to_sql] min_rows = 10 (see `codegen-data list`).")
+def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None) -> None:
+    """Generate, execute, verify and export TASK[,TASK...] into OUT.
+
+    With several tasks, N is shared by the tasks' `weight` options (equal by default).
+    """
+    from .pipeline import plan_generation, run_generation
+
+    names = [t.strip() for t in tasks.split(",") if t.strip()]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise _fail(f"--workers must be at least 1, got {workers}")
+    try:
+        plan = plan_generation(names, n=n, seed=seed, difficulty=difficulty,
+                               config=_load_config(config_path), config_file=config_path)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=n, label="generating", file=sys.stderr)
+        bar.__enter__()
+    try:
+        summary = run_generation(plan, out, workers=workers, progress=bar.update if bar else None)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written (a previous dataset in the directory is untouched)", err=True)
+        sys.exit(130)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    kept = sum(summary.kept.values())
+    click.echo(f"kept {kept} of {summary.candidates} candidates in {summary.seconds:.1f}s "
+               f"({summary.samples_per_second:.1f} samples/s) -> {out}")
+    for name, count in summary.kept.items():
+        agreement = summary.agreement.get(name)
+        extra = f", both engines agree on {agreement:.1%}" if agreement is not None else ""
+        click.echo(f"  {name}: {count} kept{extra}")
+    if summary.rejected:
+        click.echo("  rejected: " + ", ".join(f"{r} {c}" for r, c in summary.rejected.most_common()))
+    if not summary.complete:
+        raise _fail(f"only {kept} of {n} samples could be verified; see {out}/rejects.jsonl for why")

@@ -1,0 +1,1 @@
+"""Writing datasets: the output directory (records, rejects, side files, manifest, card)."""

@@ -1,0 +1,132 @@
+"""The dataset card (``DIR/README.md``), rendered from the manifest alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render_card"]
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_card(m: dict[str, Any]) -> str:
+    total = sum(t["kept"] for t in m["tasks"].values())
+    tasks = m["tasks"]
+    engines = m["engines"]
+    sql = any(name.startswith("sql") or name == "text_to_sql" for name in tasks)
+    front = [
+        "---",
+        f"pretty_name: {m['name']}",
+        "license: cc-by-4.0",
+        "annotations_creators:",
+        "- machine-generated",
+        "language:",
+        "- en",
+        "task_categories:",
+        "- text-generation",
+        "size_categories:",
+        f"- {_size_category(total)}",
+        "tags:",
+        "- code",
+        "- synthetic",
+        "- execution-verified",
+        *(["- sql", "- text-to-sql"] if sql else []),
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: test",
+        "    path: data/test.jsonl",
+        "---",
+        "",
+    ]
+    composition = _table(
+        ["task", "records", "easy", "medium", "hard", "extra", "both engines agree"],
+        [
+            [
+                name, t["kept"],
+                *(t["difficulty"].get(level, 0) for level in ("easy", "medium", "hard", "extra")),
+                f"{m['engine_agreement'][name]:.1%}" if name in m["engine_agreement"] else "n/a",
+            ]
+            for name, t in tasks.items()
+        ],
+    )
+    features: dict[str, int] = {}
+    for t in tasks.values():
+        for f, c in t["features"].items():
+            features[f] = features.get(f, 0) + c
+    feature_table = _table(["feature", "records"], [[f, c] for f, c in sorted(features.items(), key=lambda x: (-x[1], x[0]))])
+    rejects = _table(["reason", "candidates"], [[r, c] for r, c in sorted(m["rejects"].items(), key=lambda x: (-x[1], x[0]))]) if m["rejects"] else "No candidate was rejected."
+    body = f"""# {m['name']}
+
+{total} execution-verified records made by [codegen-data](https://pypi.org/project/codegen-data/) {m['codegen_data_version']}
+with `{m['command']}`.{'' if m['complete'] else ' **Incomplete: the run stopped before every task reached its quota.**'}
+
+## Motivation
+Training and evaluation data for code models whose every label is known to be right because it was
+produced by executing the reference, not written by a person or a language model.
+
+## How the items were generated
+Procedurally, from grammars (`grammars/*.toml`, hashes in `manifest.json`) and a seed ({m['seed']}):
+no scraped data and no language model. Item *i* depends only on (seed, task, *i*).
+{'Databases are synthesized per domain; every value in them (names, cities, amounts, dates) is invented and no real personal data is used.' if sql else ''}
+
+## How the labels were obtained
+Each reference was executed: SQL in a sandboxed DuckDB {engines['duckdb']} (external access, extension
+loading and configuration changes disabled), cross-checked in SQLite {engines['sqlite']} through
+sqlglot {engines['sqlglot']}, Python {engines['python']}.
+
+## Verification
+Every kept item executed without error within its time limit; gave the same result on a copy of its
+database with rows in another order (and has no ties at an ORDER BY/LIMIT cut); is non-empty and not
+all NULL; needs every WHERE/HAVING condition (removing one changes the result); survives a sqlglot
+parse/render round trip; and was run in a second engine. Records list the engines that agree in
+`verified_engines`.
+
+Rejected candidates and their reasons are in `rejects.jsonl`:
+
+{rejects}
+
+## Composition
+
+{composition}
+
+Features exercised:
+
+{feature_table}
+
+## Record format
+One JSON object per line in `data/test.jsonl`: `id`, `task`, `prompt` (exact model-facing text),
+`answer` (reference answer text), `difficulty`, `features`, `meta` (seed, index, version, grammar
+hash){'; SQL records also `db_id`, `sql`, `result` (`columns`, `types`, `rows`), `order_matters` and `verified_engines`, and `text_to_sql` records `question`. `databases/<db_id>.sql` rebuilds each database with plain DuckDB. Result values: dates and timestamps are ISO text (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`), DECIMAL values JSON numbers.' if sql else '.'}
+
+## Intended uses
+Training and evaluating code models on {', '.join(tasks)}; regression testing of a model in CI.
+
+## Out-of-scope uses
+Measuring performance on real-world databases or code without further validation; any use that
+treats the invented names and values as facts.
+
+## Limitations
+The distribution is synthetic: schemas, values and question phrasings come from a finite grammar, so
+scores here may not transfer to natural data. SQL answers are in the DuckDB dialect; agreement with
+SQLite is checked, other engines are not.
+
+## Regenerate exactly
+`{m['command']} -o {m['name']}` with codegen-data {m['codegen_data_version']} gives byte-identical
+`data/` files (any `--workers`).
+
+## Refresh against contamination
+Run the same command with a new `--seed`: the items change, their distribution does not.
+"""
+    return "\n".join(front) + body

@@ -1,0 +1,193 @@
+"""The generation run as one chain: generate -> execute -> verify (in worker processes) -> export.
+
+Parallelism is added from outside by sharding index ranges over workers; outcomes are put back in
+index order, so the kept records are "the first N candidates of each task that pass", the same bytes
+for any number of workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .export.dataset import DatasetWriter
+from .pool import Chunk, WorkerPool
+from .registry import get_task
+from .task import ConfigError, Task, TaskConfig
+
+__all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation"]
+
+CHUNK = 8  # indices per request: small enough to balance workers, large enough to amortize a round trip
+MAX_CANDIDATES_PER_SAMPLE = 50  # give up on a task that keeps less than 1 candidate in 50
+
+
+@dataclass
+class TaskPlan:
+    name: str
+    config: TaskConfig
+    quota: int
+
+
+@dataclass
+class GenerationPlan:
+    tasks: list[TaskPlan]
+    n: int
+    seed: int
+    difficulty: str
+    config_file: str | None = None
+
+    def command(self) -> str:
+        parts = ["codegen-data generate", ",".join(t.name for t in self.tasks), f"-n {self.n}", f"--seed {self.seed}"]
+        if self.difficulty != "mixed":
+            parts.append(f"--difficulty {self.difficulty}")
+        if self.config_file:
+            parts.append(f"--config {self.config_file}")
+        return " ".join(parts)
+
+
+def split_quota(n: int, weights: list[float]) -> list[int]:
+    """Share n by weights with the largest-remainder method (ties to the earlier task)."""
+    total = sum(weights)
+    exact = [n * w / total for w in weights]
+    quotas = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - quotas[i]), i))
+    for i in order[: n - sum(quotas)]:
+        quotas[i] += 1
+    return quotas
+
+
+def plan_generation(
+    task_names: list[str], *, n: int, seed: int, difficulty: str = "mixed",
+    config: dict[str, Any] | None = None, config_file: str | None = None,
+) -> GenerationPlan:
+    """Resolve and validate everything before any process starts; errors are :class:`ConfigError`."""
+    if n < 1:
+        raise ConfigError(f"-n must be at least 1, got {n}")
+    if seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {seed}")
+    if len(set(task_names)) != len(task_names):
+        raise ConfigError("a task is named twice")
+    config = config or {}
+    unknown = sorted(set(config) - set(task_names))
+    if unknown:
+        raise ConfigError(f"config has tables for tasks not being generated: {', '.join(unknown)}")
+    configs = []
+    for name in task_names:
+        cls = get_task(name)
+        table = config.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"config: [{name}] must be a table")
+        configs.append(cls.config_class.from_dict(name, table))
+        cls(configs[-1], seed=seed, difficulty=difficulty)  # difficulty errors surface here
+    quotas = split_quota(n, [c.weight for c in configs])
+    return GenerationPlan(
+        tasks=[TaskPlan(name, c, q) for name, c, q in zip(task_names, configs, quotas)],
+        n=n, seed=seed, difficulty=difficulty, config_file=config_file,
+    )
+
+
+@dataclass
+class _TaskProgress:
+    plan: TaskPlan
+    next_index: int = 0
+    emitted: int = 0  # outcomes passed on in index order
+    kept: int = 0
+    pending: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.kept >= self.plan.quota
+
+    @property
+    def exhausted(self) -> bool:
+        return self.next_index >= max(1000, self.plan.quota * MAX_CANDIDATES_PER_SAMPLE)
+
+
+@dataclass
+class GenerationSummary:
+    kept: Counter
+    rejected: Counter
+    candidates: int
+    seconds: float
+    complete: bool
+    out_dir: Path
+    agreement: dict[str, float]
+
+    @property
+    def samples_per_second(self) -> float:
+        return sum(self.kept.values()) / self.seconds if self.seconds else 0.0
+
+
+def run_generation(
+    plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+) -> GenerationSummary:
+    started = time.perf_counter()
+    tasks: dict[str, Task] = {
+        t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks
+    }
+    states = {t.name: _TaskProgress(t) for t in plan.tasks}
+    writer = DatasetWriter(out_dir, plan, tasks)
+    order = [t.name for t in plan.tasks]
+    turn = 0
+
+    def next_chunk() -> Chunk | None:
+        nonlocal turn
+        for k in range(len(order)):
+            state = states[order[(turn + k) % len(order)]]
+            if not state.done and not state.exhausted:
+                turn = (turn + k + 1) % len(order)
+                start = state.next_index
+                state.next_index += CHUNK
+                return Chunk(state.plan.name, start, start + CHUNK)
+        return None
+
+    def accept(message: dict[str, Any]) -> None:
+        state = states[message["task"]]
+        if state.done:
+            return
+        state.pending[message["i"]] = message
+        while not state.done and state.emitted in state.pending:
+            outcome = state.pending.pop(state.emitted)
+            state.emitted += 1
+            if "record" in outcome:
+                state.kept += 1
+                writer.add_record(outcome["task"], outcome["record"])
+                if progress:
+                    progress(1)
+            else:
+                writer.add_reject(outcome["task"], outcome["i"], outcome["reject"])
+        if state.done:
+            state.pending.clear()
+
+    init = {
+        "op": "init",
+        "tasks": [
+            {"name": t.name, "config": t.config.to_dict(), "seed": plan.seed, "difficulty": plan.difficulty}
+            for t in plan.tasks
+        ],
+    }
+    deadline = max(30.0, max(getattr(t.config, "query_timeout", 2.0) for t in plan.tasks) * 40)
+    pool = WorkerPool(workers, init, item_deadline=deadline)
+    try:
+        for message in pool.run(next_chunk):
+            accept(message)
+    except BaseException:
+        pool.kill()
+        writer.abort()
+        raise
+    pool.close()
+    complete = all(s.done for s in states.values())
+    seconds = time.perf_counter() - started
+    writer.finish(complete=complete)
+    return GenerationSummary(
+        kept=Counter({name: s.kept for name, s in states.items()}),
+        rejected=writer.reject_counts,
+        candidates=sum(s.emitted for s in states.values()),
+        seconds=seconds,
+        complete=complete,
+        out_dir=out_dir,
+        agreement=writer.agreement(),
+    )

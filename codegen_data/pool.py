@@ -1,0 +1,158 @@
+"""Worker processes for generation: start, feed index ranges, read outcomes, replace the dead.
+
+Each worker is ``python -I -m codegen_data.worker`` (see :mod:`codegen_data.worker`). The parent
+enforces a deadline per item; a worker that dies or misses it is killed and replaced, the item it was
+on becomes a reject (``executor_crashed`` / ``executor_timeout``), and the run goes on from the next
+index, so the outcome is the same whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+__all__ = ["WorkerPool", "Chunk"]
+
+
+@dataclass
+class Chunk:
+    task: str
+    start: int
+    stop: int
+
+
+class _Worker:
+    def __init__(self, init_message: dict[str, Any]):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env["PYTHONHASHSEED"] = "0"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "codegen_data.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches the parent, which then stops the workers itself
+            bufsize=0,
+        )
+        self.buffer = b""
+        self.chunk: Chunk | None = None
+        self.next_index = 0
+        self.last_heard = time.monotonic()
+        self.send(init_message)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+        self.proc.stdin.flush()
+
+    def start(self, chunk: Chunk) -> None:
+        self.chunk = chunk
+        self.next_index = chunk.start
+        self.last_heard = time.monotonic()
+        self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+
+    def close(self) -> None:
+        try:
+            self.send({"op": "exit"})
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            self.kill()
+
+
+class WorkerPool:
+    """``workers`` generation processes sharing one queue of chunks."""
+
+    def __init__(self, workers: int, init_message: dict[str, Any], *, item_deadline: float):
+        self.init_message = init_message
+        self.item_deadline = item_deadline
+        self.selector = selectors.DefaultSelector()
+        self.workers: list[_Worker] = []
+        for _ in range(workers):
+            self._spawn()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.init_message)
+        self.workers.append(worker)
+        self.selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)  # type: ignore[arg-type]
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        self.selector.unregister(worker.proc.stdout)  # type: ignore[arg-type]
+        self.workers.remove(worker)
+        worker.kill()
+
+    def run(self, next_chunk: Callable[[], Chunk | None]) -> Iterator[dict[str, Any]]:
+        """Yield outcome messages until ``next_chunk`` returns None and every chunk has finished."""
+        idle = [w for w in self.workers if w.chunk is None]
+        for worker in idle:
+            chunk = next_chunk()
+            if chunk is not None:
+                worker.start(chunk)
+        while any(w.chunk is not None for w in self.workers):
+            events = self.selector.select(timeout=1.0)
+            for key, _ in events:
+                worker: _Worker = key.data
+                data = os.read(worker.proc.stdout.fileno(), 1 << 16)  # type: ignore[union-attr]
+                if not data:
+                    yield from self._replace(worker, "executor_crashed", f"worker exited with {worker.proc.poll()}", next_chunk)
+                    continue
+                worker.last_heard = time.monotonic()
+                worker.buffer += data
+                *lines, worker.buffer = worker.buffer.split(b"\n")
+                for line in lines:
+                    message = json.loads(line)
+                    op = message.get("op")
+                    if op == "ready":
+                        continue
+                    if op == "done":
+                        chunk = next_chunk()
+                        worker.chunk = None
+                        if chunk is not None:
+                            worker.start(chunk)
+                        continue
+                    worker.next_index = message["i"] + 1
+                    yield message
+            now = time.monotonic()
+            for worker in list(self.workers):
+                if worker.chunk is not None and now - worker.last_heard > self.item_deadline:
+                    yield from self._replace(worker, "executor_timeout", f"no answer in {self.item_deadline:.0f}s", next_chunk)
+
+    def _replace(self, worker: _Worker, reason: str, detail: str, next_chunk: Callable[[], Chunk | None]):
+        chunk, index = worker.chunk, worker.next_index
+        self._retire(worker)
+        fresh = self._spawn()
+        if chunk is None:
+            return
+        yield {"task": chunk.task, "i": index, "reject": {"reason": reason, "detail": detail}}
+        if index + 1 < chunk.stop:
+            fresh.start(Chunk(chunk.task, index + 1, chunk.stop))
+        else:
+            following = next_chunk()
+            if following is not None:
+                fresh.start(following)
+
+    def close(self) -> None:
+        for worker in list(self.workers):
+            worker.close()
+        self.workers.clear()
+        self.selector.close()
+
+    def kill(self) -> None:
+        for worker in list(self.workers):
+            worker.kill()
+        self.workers.clear()

@@ -1,0 +1,170 @@
+"""What the SQL tasks share: config, database choice, and the generate -> execute -> verify chain."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .. import __version__
+from .._seeding import stable_hash
+from ..grammar import load_grammar
+from ..task import ConfigError, Reject, Task, TaskConfig
+from .domains import domain_names
+from .generator import DIFFICULTIES, QueryCandidate, generate_query
+from .runtime import DatabaseSpec, SessionCache, build_database
+from .scripts import duckdb_script
+from .verify import SqlExecution, run_checks
+
+__all__ = ["SqlConfig", "SqlTask", "SqlCandidate"]
+
+
+@dataclass
+class SqlConfig(TaskConfig):
+    """Options shared by the SQL tasks (set them in a ``--config`` TOML table named after the task)."""
+
+    domains: list[str] = field(default_factory=list)  # empty: every domain
+    databases_per_domain: int = 4  # distinct databases drawn per domain; each serves many queries
+    min_rows: int = 20  # rows per table, at least
+    max_rows: int = 60  # rows per table, at most
+    null_rate: float = 0.1  # share of NULLs in nullable columns
+    query_timeout: float = 2.0  # seconds a statement may run before it is interrupted
+    memory_limit_mb: int = 256  # DuckDB memory limit per sandboxed connection
+    max_result_rows: int = 1000  # larger results are rejected
+    allow_all_null: bool = False  # keep queries whose result is all NULL
+
+    def validate(self) -> None:
+        super().validate()
+        known = domain_names()
+        for d in self.domains:
+            if d not in known:
+                raise ConfigError(f"domains: unknown domain {d!r} (known: {', '.join(known)})")
+        if self.databases_per_domain < 1:
+            raise ConfigError(f"databases_per_domain must be >= 1, got {self.databases_per_domain}")
+        if self.min_rows < 1:
+            raise ConfigError(f"min_rows must be >= 1, got {self.min_rows}")
+        if self.max_rows < self.min_rows:
+            raise ConfigError(f"max_rows ({self.max_rows}) must be >= min_rows ({self.min_rows})")
+        if self.max_rows > 100_000:
+            raise ConfigError(f"max_rows must be <= 100000, got {self.max_rows}")
+        if not 0.0 <= self.null_rate <= 0.9:
+            raise ConfigError(f"null_rate must be between 0 and 0.9, got {self.null_rate}")
+        if not 0 < self.query_timeout <= 600:
+            raise ConfigError(f"query_timeout must be in (0, 600] seconds, got {self.query_timeout}")
+        if self.memory_limit_mb < 16:
+            raise ConfigError(f"memory_limit_mb must be >= 16, got {self.memory_limit_mb}")
+        if self.max_result_rows < 1:
+            raise ConfigError(f"max_result_rows must be >= 1, got {self.max_result_rows}")
+
+
+@dataclass
+class SqlCandidate:
+    spec: DatabaseSpec
+    query: QueryCandidate
+    target: str
+
+
+class SqlTask(Task):
+    """Base of the SQL tasks: subclasses add their checks (``extra_verify``) and their record fields."""
+
+    config_class: ClassVar[type[TaskConfig]] = SqlConfig
+    grammars: ClassVar[tuple[str, ...]] = ("sql", "sql_domains")
+    levels: ClassVar[tuple[str, ...]] = DIFFICULTIES
+
+    config: SqlConfig
+
+    def __init__(self, config: TaskConfig, *, seed: int, difficulty: str = "mixed"):
+        super().__init__(config, seed=seed, difficulty=difficulty)
+        if difficulty != "mixed" and difficulty not in self.levels:
+            raise ConfigError(f"{self.name} has no difficulty {difficulty!r} (levels: {', '.join(self.levels)})")
+        self.grammar = load_grammar("sql")
+        self._sessions: SessionCache | None = None
+
+    # generate ---------------------------------------------------------------------------------
+    def database_spec(self, rng) -> DatabaseSpec:
+        domains = self.config.domains or domain_names()
+        return DatabaseSpec(
+            domain=rng.choice(domains),
+            instance=rng.randrange(self.config.databases_per_domain),
+            seed=self.seed,
+            min_rows=self.config.min_rows,
+            max_rows=self.config.max_rows,
+            null_rate=self.config.null_rate,
+        )
+
+    def generate(self, index: int) -> SqlCandidate | Reject:
+        rng = self.rng(index)
+        target = self.target_difficulty(index, self.levels)
+        spec = self.database_spec(rng)
+        query = generate_query(rng, build_database(spec), difficulty=target, grammar=self.grammar)
+        candidate = SqlCandidate(spec, query, target)
+        if query.difficulty != target:
+            return Reject("difficulty_mismatch", f"asked {target}, built {query.difficulty}", self.describe(candidate))
+        return candidate
+
+    def describe(self, candidate: SqlCandidate) -> dict[str, Any]:
+        q = candidate.query
+        return {"db_id": candidate.spec.db_id, "sql": q.sql, "question": q.question, "difficulty": q.difficulty}
+
+    # execute ----------------------------------------------------------------------------------
+    @property
+    def sessions(self) -> SessionCache:
+        # Opened lazily, so only worker processes ever hold a DuckDB connection.
+        if self._sessions is None:
+            self._sessions = SessionCache(
+                timeout=self.config.query_timeout,
+                memory_limit_mb=self.config.memory_limit_mb,
+                max_rows=self.config.max_result_rows,
+            )
+        return self._sessions
+
+    def execute(self, candidate: SqlCandidate) -> SqlExecution:
+        sessions = self.sessions.get(candidate.spec)
+        gold = sessions.duckdb.run(candidate.query.sql)
+        return SqlExecution(gold=gold, sessions=sessions, allow_all_null=self.config.allow_all_null)
+
+    # verify -----------------------------------------------------------------------------------
+    def verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
+        return run_checks(candidate.query, execution) or self.extra_verify(candidate, execution)
+
+    def extra_verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
+        """Task-specific checks after the shared ones; also where the second engine runs."""
+        return None
+
+    # export -----------------------------------------------------------------------------------
+    def base_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution, *, prompt: str, answer: str,
+                    engines: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        q = candidate.query
+        identity = json.dumps([self.name, candidate.spec.db_id, prompt, answer], ensure_ascii=False)
+        record: dict[str, Any] = {
+            "id": f"{self.name}-{stable_hash(identity, 16)}",
+            "task": self.name,
+            "prompt": prompt,
+            "answer": answer,
+            "difficulty": q.difficulty,
+            "features": list(q.features),
+            "db_id": candidate.spec.db_id,
+            "sql": q.sql,
+            "result": execution.gold.as_result(),
+            "order_matters": q.order_matters,
+            "verified_engines": engines,
+        }
+        record.update(extra or {})
+        record["meta"] = {
+            "seed": self.seed,
+            "index": index,
+            "version": __version__,
+            "grammar_hash": self.grammar_hash(),
+            "domain": candidate.spec.domain,
+        }
+        return record
+
+    def side_files(self, db_ids: list[str]) -> dict[str, str]:
+        """``databases/<db_id>.sql`` for every database a kept record uses."""
+        specs: dict[str, DatabaseSpec] = {}
+        domains = self.config.domains or domain_names()
+        for domain in domains:
+            for k in range(self.config.databases_per_domain):
+                spec = DatabaseSpec(domain, k, self.seed, self.config.min_rows, self.config.max_rows, self.config.null_rate)
+                specs[spec.db_id] = spec
+        return {f"databases/{db_id}.sql": duckdb_script(build_database(specs[db_id])) for db_id in sorted(db_ids)}

@@ -1,0 +1,87 @@
+"""Which database an item uses, and the per-worker cache of sandboxed sessions over it."""
+
+from __future__ import annotations
+
+import functools
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .._seeding import derive_rng, stable_hash
+from .domains import load_domains
+from .executor import DuckDBSession, SQLiteSession
+from .schema import Database
+from .synth import shuffled, synthesize_database
+
+__all__ = ["DatabaseSpec", "DatabaseSessions", "SessionCache", "build_database"]
+
+
+@dataclass(frozen=True)
+class DatabaseSpec:
+    """Everything a database is a pure function of; ``db_id`` is derived from it."""
+
+    domain: str
+    instance: int
+    seed: int
+    min_rows: int
+    max_rows: int
+    null_rate: float
+
+    @property
+    def db_id(self) -> str:
+        digest = stable_hash(repr((self.seed, self.domain, self.instance, self.min_rows, self.max_rows, self.null_rate)), 6)
+        return f"{self.domain}_{self.instance}_{digest}"
+
+
+@functools.lru_cache(maxsize=256)
+def build_database(spec: DatabaseSpec) -> Database:
+    schema = load_domains()[spec.domain]
+    rng = derive_rng(spec.seed, "database", spec.domain, spec.instance)
+    return synthesize_database(
+        rng, schema, db_id=spec.db_id, min_rows=spec.min_rows, max_rows=spec.max_rows, null_rate=spec.null_rate
+    )
+
+
+@dataclass
+class DatabaseSessions:
+    """One database opened three ways: DuckDB, DuckDB with every table's rows in another order, SQLite."""
+
+    db: Database
+    duckdb: DuckDBSession
+    duckdb_shuffled: DuckDBSession
+    sqlite: SQLiteSession
+
+    def close(self) -> None:
+        self.duckdb.close()
+        self.duckdb_shuffled.close()
+        self.sqlite.close()
+
+
+class SessionCache:
+    """Least-recently-used sessions, so one database serves many queries in a worker."""
+
+    def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128):
+        self.timeout = timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.max_rows = max_rows
+        self.size = size
+        self._open: OrderedDict[DatabaseSpec, DatabaseSessions] = OrderedDict()
+
+    def get(self, spec: DatabaseSpec) -> DatabaseSessions:
+        if spec in self._open:
+            self._open.move_to_end(spec)
+            return self._open[spec]
+        db = build_database(spec)
+        kwargs = dict(timeout=self.timeout, max_rows=self.max_rows)
+        sessions = DatabaseSessions(
+            db=db,
+            duckdb=DuckDBSession(db, memory_limit_mb=self.memory_limit_mb, **kwargs),
+            duckdb_shuffled=DuckDBSession(
+                shuffled(db, derive_rng(spec.seed, "shuffle", spec.db_id)), memory_limit_mb=self.memory_limit_mb, **kwargs
+            ),
+            sqlite=SQLiteSession(db, **kwargs),
+        )
+        self._open[spec] = sessions
+        if len(self._open) > self.size:
+            _, old = self._open.popitem(last=False)
+            old.close()
+        return sessions

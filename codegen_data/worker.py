@@ -1,0 +1,79 @@
+"""A generation worker: ``python -I -m codegen_data.worker``, driven by JSON lines on stdin.
+
+The parent never runs generated code: it starts these processes (fork+exec, so nothing of the
+parent's state is inherited), sends them index ranges, and reads back one JSON line per item::
+
+    -> {"op": "init", "tasks": [{"name": ..., "config": {...}, "seed": 0, "difficulty": "mixed"}]}
+    -> {"op": "run", "task": "text_to_sql", "start": 0, "stop": 16}
+    <- {"task": "text_to_sql", "i": 0, "record": {...}}      (or "reject": {"reason": ..., "detail": ...})
+    <- ... one line per index, flushed at once so a crash is blamed on the right item ...
+    <- {"op": "done"}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import traceback
+from typing import Any, TextIO
+
+from .registry import get_task
+from .task import Reject, Task
+
+
+def _limit_process() -> None:
+    # No core dumps of a worker that crashes on a hostile input.
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+
+
+def _outcome(task: Task, index: int) -> dict[str, Any]:
+    try:
+        result = task.process(index)
+    except Exception as exc:  # a bug of ours: counted and reported, the run goes on
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__}: {exc} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        result = Reject("internal_error", detail[:500])
+    if isinstance(result, Reject):
+        reject = {"reason": result.reason, "detail": result.detail, "candidate": result.candidate}
+        return {"task": task.name, "i": index, "reject": reject}
+    return {"task": task.name, "i": index, "record": result}
+
+
+def serve(stdin: TextIO, stdout: TextIO) -> None:
+    tasks: dict[str, Task] = {}
+    for line in stdin:
+        message = json.loads(line)
+        op = message["op"]
+        if op == "init":
+            for spec in message["tasks"]:
+                cls = get_task(spec["name"])
+                config = cls.config_class.from_dict(spec["name"], spec["config"])
+                tasks[spec["name"]] = cls(config, seed=spec["seed"], difficulty=spec["difficulty"])
+            stdout.write('{"op": "ready"}\n')
+        elif op == "run":
+            task = tasks[message["task"]]
+            for index in range(message["start"], message["stop"]):
+                stdout.write(json.dumps(_outcome(task, index), ensure_ascii=False) + "\n")
+                stdout.flush()
+            stdout.write('{"op": "done"}\n')
+        elif op == "exit":
+            return
+        stdout.flush()
+
+
+def main() -> None:
+    _limit_process()
+    # The protocol gets a private copy of fd 1; anything a library prints goes to stderr instead.
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    serve(sys.stdin, protocol)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The command line as a user meets it: real subprocesses, one-line errors, non-zero exits."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "codegen_data", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def assert_one_line_error(proc, fragment):
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert fragment in lines[0], proc.stderr
+
+
+def test_list_shows_tasks_and_options():
+    proc = cli("list")
+    assert proc.returncode == 0
+    for name in ("text_to_sql", "sql_output", "sql_translate"):
+        assert f"{name}: " in proc.stdout
+    assert "null_rate" in proc.stdout and "databases_per_domain" in proc.stdout
+
+
+def test_generate_writes_a_dataset_and_a_summary(tmp_path):
+    out = tmp_path / "ds"
+    proc = cli("generate", "text_to_sql", "-n", "5", "--seed", "0", "-o", str(out), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert "kept 5 of" in proc.stdout and "samples/s" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["tasks"]["text_to_sql"]["kept"] == 5
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["generate", "nosuch", "-n", "3", "-o", "{tmp}/x"], "unknown task 'nosuch'"),
+        (["generate", "text_to_sql", "-n", "0", "-o", "{tmp}/x"], "-n must be at least 1"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/x", "--workers", "0"], "--workers must be at least 1"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/x", "--config", "{tmp}/missing.toml"], "config file not found"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/x", "--config", "{tmp}/bad.toml"], "not valid TOML"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/x", "--config", "{tmp}/typo.toml"], "unknown option 'nul_rate'"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/foreign"], "holds no codegen-data dataset"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/afile"], "is a file"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "/proc/codegen-data-out"], "cannot write to /proc/codegen-data-out"),
+        (["generate", "text_to_sql", "-n", "3", "-o", "{tmp}/x", "--difficulty", "brutal"], "Invalid value for '--difficulty'"),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, args, fragment):
+    (tmp_path / "bad.toml").write_text("[text_to_sql\n")
+    (tmp_path / "typo.toml").write_text("[text_to_sql]\nnul_rate = 0.2\n")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    (tmp_path / "afile").write_text("x")
+    proc = cli(*[a.format(tmp=tmp_path) for a in args])
+    assert_one_line_error(proc, fragment)
+    assert (tmp_path / "foreign" / "notes.txt").read_text() == "mine"
+
+
+def test_unwritable_directory_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere; covered by the /proc case")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert_one_line_error(cli("generate", "text_to_sql", "-n", "2", "-o", str(locked / "x")), "cannot write to")

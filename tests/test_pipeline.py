@@ -1,0 +1,115 @@
+"""The generation chain end to end: output contract, determinism across runs and workers."""
+
+import hashlib
+import json
+
+import duckdb
+import pytest
+
+from codegen_data.pipeline import plan_generation, split_quota
+from codegen_data.sql.comparator import DEFAULT_COMPARATOR, to_json_value
+from codegen_data.task import ConfigError
+
+from .conftest import generate, read_records
+
+RECORD_FIELDS = {"id", "task", "prompt", "answer", "difficulty", "features", "meta"}
+SQL_FIELDS = {"db_id", "sql", "result", "order_matters", "verified_engines"}
+
+
+def test_quota_is_shared_by_weight():
+    assert split_quota(10, [1, 1, 1]) == [4, 3, 3]
+    assert split_quota(10, [2, 1, 1]) == [5, 3, 2]  # remainder ties go to the earlier task
+    assert sum(split_quota(7, [0.3, 0.3, 0.4])) == 7
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(task_names=["nope"], n=1, seed=0), "unknown task 'nope'"),
+        (dict(task_names=["text_to_sql"], n=0, seed=0), "-n must be at least 1"),
+        (dict(task_names=["text_to_sql"], n=1, seed=-1), "--seed must be >= 0"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"max_rowz": 3}}), "unknown option 'max_rowz'"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"min_rows": "ten"}}), "min_rows must be int"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"min_rows": 9, "max_rows": 3}}), "max_rows (3) must be >= min_rows (9)"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"domains": ["mars"]}}), "unknown domain 'mars'"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"null_rate": 2}}), "null_rate must be between"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"text_to_sql": {"weight": 0}}), "weight must be a positive number"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, config={"sql_output": {}}), "tasks not being generated: sql_output"),
+        (dict(task_names=["text_to_sql"], n=1, seed=0, difficulty="brutal"), "difficulty must be one of"),
+    ],
+)
+def test_bad_plans_raise_a_clear_error(kwargs, message):
+    with pytest.raises(ConfigError) as err:
+        plan_generation(**kwargs)
+    assert message in str(err.value)
+
+
+def test_output_contract(sql_dataset):
+    out = sql_dataset
+    manifest = json.loads((out / "manifest.json").read_text())
+    for rel, entry in manifest["files"].items():
+        assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == entry["sha256"], rel
+    records = read_records(out)
+    assert len(records) == 36
+    assert [r["task"] for r in records] == ["text_to_sql"] * 12 + ["sql_output"] * 12 + ["sql_translate"] * 12
+    assert len({r["id"] for r in records}) == len(records)
+    for r in records:
+        assert RECORD_FIELDS | SQL_FIELDS <= set(r), r["id"]
+        assert set(r["meta"]) >= {"seed", "index", "version", "grammar_hash"}
+        assert (out / "databases" / f"{r['db_id']}.sql").is_file()
+        assert "_" not in r.get("question", "")
+    assert all("question" in r for r in records if r["task"] == "text_to_sql")
+    for line in (out / "rejects.jsonl").read_text().splitlines():
+        reject = json.loads(line)
+        assert reject["reason"] and reject["task"]
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\n") and "annotations_creators" in card
+    assert manifest["seed"] == 3 and manifest["engines"]["duckdb"] == duckdb.__version__
+
+
+def test_every_record_reproduces_with_plain_duckdb(sql_dataset):
+    for r in read_records(sql_dataset):
+        con = duckdb.connect()
+        con.execute((sql_dataset / "databases" / f"{r['db_id']}.sql").read_text())
+        rows = [[to_json_value(v) for v in row] for row in con.execute(r["sql"]).fetchall()]
+        assert DEFAULT_COMPARATOR.equal(r["result"]["rows"], rows, order_matters=r["order_matters"]), r["id"]
+        con.close()
+
+
+def _data_bytes(out):
+    """Every file's bytes; the manifest and card differ only by the directory's name."""
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    files["README.md"] = files["README.md"].replace(out.name.encode(), b"DIR")
+    manifest = json.loads(files.pop("manifest.json"))
+    manifest.pop("name")
+    files["manifest.json"] = json.dumps(manifest).encode()
+    return files
+
+
+@pytest.mark.slow
+def test_same_command_same_bytes_for_any_number_of_workers(tmp_path):
+    a, b, c = tmp_path / "run1", tmp_path / "run2", tmp_path / "run3"
+    generate(a, ("text_to_sql", "sql_output"), n=20, seed=11, workers=1)
+    generate(b, ("text_to_sql", "sql_output"), n=20, seed=11, workers=2)
+    generate(c, ("text_to_sql", "sql_output"), n=20, seed=11, workers=2)
+    assert _data_bytes(a) == _data_bytes(b) == _data_bytes(c)
+    d = tmp_path / "run4"
+    generate(d, ("text_to_sql", "sql_output"), n=20, seed=12, workers=2)
+    assert _data_bytes(d)["data/test.jsonl"] != _data_bytes(a)["data/test.jsonl"]
+
+
+def test_item_i_does_not_depend_on_n(tmp_path):
+    small, large = tmp_path / "s", tmp_path / "l"
+    generate(small, n=5, seed=4)
+    generate(large, n=10, seed=4)
+    assert read_records(large)[:5] == read_records(small)
+
+
+def test_regenerating_in_place_replaces_the_dataset(tmp_path):
+    out = tmp_path / "ds"
+    generate(out, n=4, seed=1)
+    (out / "databases" / "stale.sql").write_text("-- old")
+    generate(out, n=4, seed=2)
+    assert not (out / "databases" / "stale.sql").exists()
+    assert not (out / ".partial").exists()
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
