@@ -167,8 +167,8 @@ CHECKS: tuple[Callable[[QueryCandidate, SqlExecution], Reject | None], ...] = (
     check_round_trip,
     check_executes,
     check_non_degenerate,
-    check_deterministic,
     check_order_ties,
+    check_deterministic,
     check_predicates_matter,
 )
 """Every SQL candidate passes these, in this order (cheap and likely failures first)."""

@@ -1,7 +1,8 @@
 """sql_translate: a DuckDB query -> the same query in SQLite's dialect.
 
-The reference answer is sqlglot's transpilation (with our SQLite fixes), kept only when SQLite,
-running it on the same data, returns the same result as DuckDB does for the original.
+The reference answer is sqlglot's transpilation (with our SQLite fixes), kept only when it differs
+from the DuckDB text (a query that needs no change teaches nothing) and when SQLite, running it on
+the same data, returns the same result as DuckDB does for the original.
 
 Example record (abridged)::
 
@@ -41,6 +42,8 @@ class SQLTranslate(SqlTask):
 
     def extra_verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
         sqlite_sql = to_sqlite(candidate.query.tree)
+        if sqlite_sql == candidate.query.sql:
+            return Reject("translation_unchanged", "the query is already valid SQLite")
         _, disagreement = second_engine(candidate.query, execution, sqlite_sql)
         return Reject("sqlite_disagrees", disagreement) if disagreement else None
 

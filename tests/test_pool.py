@@ -1,0 +1,48 @@
+"""A worker that dies is replaced, the item it was on is rejected with a reason, and the run goes on."""
+
+import os
+import signal
+
+from codegen_data.pool import Chunk, WorkerPool
+
+
+def _init():
+    return {"op": "init", "tasks": [{"name": "text_to_sql", "config": {}, "seed": 0, "difficulty": "easy"}]}
+
+
+def test_killed_worker_is_replaced_and_no_index_is_lost():
+    pool = WorkerPool(1, _init(), item_deadline=60)
+    chunks = iter([Chunk("text_to_sql", 0, 4), Chunk("text_to_sql", 4, 8)])
+    seen = {}
+    killed = False
+    try:
+        for message in pool.run(lambda: next(chunks, None)):
+            seen[message["i"]] = message
+            if message["i"] == 1 and not killed:
+                killed = True
+                os.killpg(pool.workers[0].proc.pid, signal.SIGKILL)
+    finally:
+        pool.close()
+    assert sorted(seen) == list(range(8))
+    crashed = [m for m in seen.values() if "reject" in m and m["reject"]["reason"] == "executor_crashed"]
+    assert len(crashed) == 1 and crashed[0]["i"] >= 2
+
+
+def test_silent_worker_is_killed_at_the_deadline():
+    pool = WorkerPool(1, _init(), item_deadline=1.0)
+    worker = pool.workers[0]
+    chunks = iter([Chunk("text_to_sql", 0, 2)])
+    stopped = False
+    messages = []
+    try:
+        for message in pool.run(lambda: next(chunks, None)):
+            messages.append(message)
+            if not stopped:
+                stopped = True
+                os.killpg(worker.proc.pid, signal.SIGSTOP)  # hangs without dying
+    finally:
+        pool.close()
+    reasons = [m["reject"]["reason"] for m in messages if "reject" in m]
+    assert "executor_timeout" in reasons
+    assert sorted(m["i"] for m in messages) == [0, 1]
+    assert worker.proc.poll() is not None
