@@ -69,7 +69,7 @@ def render_card(m: dict[str, Any]) -> str:
     rejects = _table(["reason", "candidates"], [[r, c] for r, c in sorted(m["rejects"].items(), key=lambda x: (-x[1], x[0]))]) if m["rejects"] else "No candidate was rejected."
     body = f"""# {m['name']}
 
-{total} execution-verified records made by [codegen-data](https://pypi.org/project/codegen-data/) {m['codegen_data_version']}
+{total} execution-verified records made by codegen-data {m['codegen_data_version']}
 with `{m['command']}`.{'' if m['complete'] else ' **Incomplete: the run stopped before every task reached its quota.**'}
 
 ## Motivation

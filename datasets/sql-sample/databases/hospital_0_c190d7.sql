@@ -1,0 +1,176 @@
+CREATE TABLE departments (id INTEGER PRIMARY KEY, department_name VARCHAR NOT NULL, floor_number INTEGER NOT NULL, annual_budget DECIMAL(12, 2) NOT NULL);
+CREATE TABLE doctors (id INTEGER PRIMARY KEY, full_name VARCHAR NOT NULL, department_id INTEGER NOT NULL REFERENCES departments(id), supervisor_id INTEGER, seniority VARCHAR NOT NULL, hire_date DATE NOT NULL, years_experience INTEGER NOT NULL, is_on_call BOOLEAN NOT NULL);
+CREATE TABLE patients (id INTEGER PRIMARY KEY, full_name VARCHAR NOT NULL, birth_date DATE NOT NULL, blood_type VARCHAR, city VARCHAR NOT NULL, insurer VARCHAR);
+CREATE TABLE appointments (id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients(id), doctor_id INTEGER NOT NULL REFERENCES doctors(id), scheduled_at TIMESTAMP NOT NULL, duration_minutes INTEGER NOT NULL, visit_type VARCHAR NOT NULL, fee DECIMAL(8, 2) NOT NULL, is_paid BOOLEAN NOT NULL);
+INSERT INTO departments
+VALUES
+  (1, 'nephrology', 4, 8405000.00),
+  (2, 'pediatrics', 1, 1732000.00),
+  (3, 'neurology', 4, 1732000.00),
+  (4, 'urology', 4, 7428000.00),
+  (5, 'cardiology', 6, 8594000.00),
+  (6, 'geriatrics', 4, 3053000.00),
+  (7, 'emergency', 4, 5758000.00),
+  (8, 'radiology', 4, 755000.00),
+  (9, 'pathology', 3, 2133000.00),
+  (10, 'dermatology', 4, 3134000.00),
+  (11, 'ophthalmology', 2, 1732000.00),
+  (12, 'psychiatry', 6, 1009000.00),
+  (13, 'obstetrics', 4, 3285000.00),
+  (14, 'surgery', 2, 3134000.00),
+  (15, 'oncology', 4, 4374000.00),
+  (16, 'orthopedics', 2, 331000.00);
+INSERT INTO doctors
+VALUES
+  (1, 'Tara Whitfield', 14, NULL, 'resident', '2011-10-24', 18, TRUE),
+  (2, 'Rosa Moreau', 4, 1, 'attending', '2013-12-17', 4, FALSE),
+  (3, 'Esme Grayson', 13, 1, 'fellow', '2014-01-05', 18, FALSE),
+  (4, 'Greta Fontaine', 12, 2, 'fellow', '2004-02-01', 25, FALSE),
+  (5, 'Mira Zeller', 14, 1, 'attending', '2020-12-09', 31, FALSE),
+  (6, 'Clara Whitfield', 15, 1, 'resident', '2012-10-01', 22, TRUE),
+  (7, 'Noah Thorne', 2, 1, 'consultant', '2010-01-15', 38, TRUE),
+  (8, 'Maya Kowalski', 14, 4, 'consultant', '2019-12-22', 31, FALSE),
+  (9, 'Clara Carrow', 8, 3, 'fellow', '2018-07-13', 36, FALSE),
+  (10, 'Jonas Grayson', 4, 3, 'attending', '2019-12-22', 26, FALSE),
+  (11, 'Henrik Valente', 10, 10, 'consultant', '2008-08-30', 8, FALSE),
+  (12, 'Nikolai Grayson', 11, 3, 'consultant', '2011-10-24', 36, FALSE),
+  (13, 'Samir Petrov', 14, 7, 'attending', '2008-01-31', 5, FALSE),
+  (14, 'Ada Lockwood', 8, 1, 'attending', '2009-12-04', 40, FALSE),
+  (15, 'Mira Okafor', 12, 1, 'resident', '2010-10-16', 9, FALSE),
+  (16, 'Kira Jansen', 14, 3, 'attending', '2000-01-09', 11, FALSE),
+  (17, 'Boris Delacroix', 15, 16, 'fellow', '2010-12-27', 26, FALSE),
+  (18, 'Jonas Zeller', 14, 5, 'resident', '2019-03-27', 32, FALSE),
+  (19, 'Bruno Lindqvist', 11, 10, 'resident', '2014-07-05', 0, FALSE),
+  (20, 'Hugo Lockwood', 8, 1, 'attending', '2016-10-01', 3, TRUE),
+  (21, 'Greta Fairbanks', 8, 2, 'fellow', '2018-02-12', 30, TRUE),
+  (22, 'Elena Rasmussen', 4, 4, 'fellow', '2020-01-10', 39, FALSE),
+  (23, 'Hugo Yamada', 3, 1, 'resident', '2009-12-04', 2, FALSE),
+  (24, 'Tara Ingram', 16, 20, 'fellow', '2021-08-30', 32, TRUE),
+  (25, 'Nikolai Osborne', 1, 24, 'attending', '2011-10-24', 4, TRUE),
+  (26, 'Ada Zeller', 14, 7, 'attending', '2001-04-19', 8, FALSE),
+  (27, 'Quinn Quintero', 15, 9, 'attending', '2000-09-09', 30, FALSE),
+  (28, 'Boris Okafor', 9, 13, 'attending', '2008-03-02', 0, FALSE),
+  (29, 'Greta Moreau', 10, 1, 'consultant', '2014-01-05', 6, FALSE),
+  (30, 'Yusuf Brennan', 9, 15, 'attending', '2001-06-18', 21, FALSE),
+  (31, 'Greta Brennan', 14, 24, 'fellow', '2021-04-07', 31, FALSE);
+INSERT INTO patients
+VALUES
+  (5001, 'Amara Grayson', '1986-10-16', 'A negative', 'Eastbrook', 'Summit Health'),
+  (5002, 'Greta Fairbanks', '1989-01-04', 'O positive', 'Lakeport', 'Summit Health'),
+  (5003, 'Celine Yamada', '1966-05-13', 'O positive', 'Oakridge', 'Summit Health'),
+  (5004, 'Kira Mercer', '1955-03-08', 'B negative', 'Dunmore', 'Summit Health'),
+  (
+    5005,
+    'Bruno Grayson',
+    '1942-03-28',
+    'O positive',
+    'Highfield',
+    'Harborlight Mutual'
+  ),
+  (
+    5006,
+    'Ximena Fairbanks',
+    '1975-05-08',
+    'O positive',
+    'Maplewood',
+    'Harborlight Mutual'
+  ),
+  (5007, 'Wesley Jansen', '1975-05-08', 'B positive', 'Ashford', 'Summit Health'),
+  (5008, 'Liam Kessler', '1963-04-29', 'A negative', 'Dunmore', 'Evergreen Care'),
+  (5009, 'Quinn Jarvis', '2021-12-25', 'B negative', 'Oakridge', 'Summit Health'),
+  (5010, 'Ines Brennan', '1989-01-04', 'O positive', 'Northgate', 'Granite Shield'),
+  (
+    5011,
+    'Olivia Bellamy',
+    '1987-11-15',
+    'O positive',
+    'Stonebridge',
+    'Summit Health'
+  ),
+  (5012, 'Quinn Hartley', '1949-05-18', 'B negative', 'Ashford', 'Granite Shield'),
+  (
+    5013,
+    'Darius Lockwood',
+    '2022-11-16',
+    'O positive',
+    'Brookvale',
+    'Harborlight Mutual'
+  ),
+  (
+    5014,
+    'Noah Delacroix',
+    '1977-12-19',
+    'AB positive',
+    'Juniper Bay',
+    'Evergreen Care'
+  ),
+  (5015, 'Boris Ibarra', '1955-01-11', 'A negative', 'Pinecrest', 'Granite Shield'),
+  (5016, 'Kira Grayson', '1980-06-09', 'O positive', 'Oakridge', 'Evergreen Care'),
+  (
+    5017,
+    'Farid Hartley',
+    '1986-08-25',
+    'A negative',
+    'Juniper Bay',
+    'Summit Health'
+  ),
+  (
+    5018,
+    'Esme Underwood',
+    '1945-02-02',
+    'AB negative',
+    'Oakridge',
+    'Evergreen Care'
+  ),
+  (5019, 'Farid Whitfield', '2022-11-16', 'A negative', 'Oakridge', 'Summit Health'),
+  (5020, 'Gianna Thorne', '1991-08-10', 'O positive', 'Redcliff', 'Summit Health'),
+  (
+    5021,
+    'Pablo Nakamura',
+    '1936-05-15',
+    'B positive',
+    'Redcliff',
+    'Harborlight Mutual'
+  ),
+  (
+    5022,
+    'Amara Carrow',
+    '2001-09-10',
+    'O positive',
+    'Stonebridge',
+    'Granite Shield'
+  );
+INSERT INTO appointments
+VALUES
+  (1, 5017, 21, '2024-03-22 19:08:55', 100, 'checkup', 1286.00, TRUE),
+  (2, 5017, 1, '2024-03-22 19:08:55', 45, 'checkup', 555.00, TRUE),
+  (3, 5009, 19, '2024-09-17 22:48:46', 55, 'checkup', 1286.00, TRUE),
+  (4, 5006, 1, '2024-06-11 16:09:16', 105, 'emergency', 529.00, FALSE),
+  (5, 5019, 10, '2024-08-25 07:24:42', 105, 'checkup', 1286.00, TRUE),
+  (6, 5001, 2, '2024-03-19 18:42:29', 65, 'procedure', 529.00, TRUE),
+  (7, 5005, 9, '2024-04-12 07:50:59', 100, 'procedure', 1439.00, TRUE),
+  (8, 5004, 1, '2024-06-11 16:09:16', 100, 'checkup', 529.00, FALSE),
+  (9, 5015, 23, '2024-10-21 17:26:28', 10, 'checkup', 781.50, TRUE),
+  (10, 5009, 22, '2024-03-22 19:08:55', 20, 'emergency', 560.00, TRUE),
+  (11, 5004, 19, '2024-05-14 09:14:55', 35, 'checkup', 565.00, TRUE),
+  (12, 5010, 12, '2024-07-27 08:04:20', 75, 'emergency', 1224.00, FALSE),
+  (13, 5007, 12, '2024-05-14 09:14:55', 85, 'emergency', 1110.00, TRUE),
+  (14, 5009, 27, '2024-09-20 08:48:51', 60, 'checkup', 503.00, FALSE),
+  (15, 5004, 10, '2024-07-24 20:05:23', 100, 'checkup', 650.00, TRUE),
+  (16, 5006, 22, '2024-05-24 15:19:41', 85, 'checkup', 408.50, FALSE),
+  (17, 5017, 1, '2024-01-27 06:00:01', 120, 'checkup', 529.00, FALSE),
+  (18, 5003, 12, '2024-08-28 21:22:15', 105, 'emergency', 1241.50, FALSE),
+  (19, 5002, 12, '2024-07-13 14:22:54', 15, 'checkup', 1286.00, TRUE),
+  (20, 5003, 5, '2024-08-07 02:11:00', 30, 'emergency', 1006.50, TRUE),
+  (21, 5016, 26, '2024-05-12 01:16:22', 65, 'checkup', 565.00, TRUE),
+  (22, 5009, 1, '2024-10-20 17:19:08', 85, 'checkup', 206.50, FALSE),
+  (23, 5003, 22, '2024-08-10 17:18:22', 65, 'checkup', 469.00, TRUE),
+  (24, 5009, 12, '2024-01-27 06:00:01', 60, 'checkup', 1259.50, FALSE),
+  (25, 5001, 1, '2024-03-07 05:47:02', 55, 'checkup', 845.50, FALSE),
+  (26, 5017, 1, '2024-01-24 07:29:09', 60, 'checkup', 913.00, FALSE),
+  (27, 5013, 1, '2024-08-10 17:18:22', 15, 'checkup', 732.50, TRUE),
+  (28, 5016, 21, '2024-03-22 19:08:55', 100, 'consultation', 1406.00, FALSE),
+  (29, 5018, 1, '2024-06-04 07:45:43', 15, 'consultation', 262.50, TRUE),
+  (30, 5007, 9, '2024-03-13 09:54:16', 30, 'checkup', 1114.00, TRUE),
+  (31, 5014, 15, '2024-03-09 22:44:05', 90, 'consultation', 1330.50, TRUE),
+  (32, 5017, 17, '2024-01-24 07:29:09', 100, 'procedure', 503.00, TRUE);
