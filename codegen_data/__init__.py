@@ -17,7 +17,7 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # Lazy, so `python -I -m codegen_data.worker` and `--help` do not import duckdb or sqlglot first.
+    # Lazy, so `python -s -m codegen_data.worker` and `--help` do not import duckdb or sqlglot first.
     if name in ("get_task", "task_names"):
         from . import registry
 

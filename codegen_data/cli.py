@@ -126,3 +126,24 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
         click.echo("  rejected: " + ", ".join(f"{r} {c}" for r, c in summary.rejected.most_common()))
     if not summary.complete:
         raise _fail(f"only {kept} of {n} samples could be verified; see {out}/rejects.jsonl for why")
+
+
+@main.command()
+def doctor() -> None:
+    """Show which sandbox protection layers are active on this machine, and the engine versions."""
+    from .export.dataset import engine_versions
+    from .sandbox import sandbox_layers
+
+    click.echo("engines:")
+    for name, version in engine_versions().items():
+        click.echo(f"  {name:<10} {version}")
+    click.echo("program sandbox layers:")
+    for layer, state in sandbox_layers().items():
+        if state is True:
+            mark = "active"
+        elif state is False:
+            mark = "inactive"
+        else:
+            mark = f"inactive ({state})" if not str(state).startswith("active") else str(state)
+        click.echo(f"  {layer:<22} {mark}")
+    click.echo("SQL sandbox: DuckDB with external access, extension loading and config changes off (always on)")

@@ -1,6 +1,6 @@
 """Worker processes for generation: start, feed index ranges, read outcomes, replace the dead.
 
-Each worker is ``python -I -m codegen_data.worker`` (see :mod:`codegen_data.worker`). The parent
+Each worker is ``python -s -m codegen_data.worker`` with a clean environment (see :mod:`codegen_data.worker`). The parent
 enforces a deadline per item; a worker that dies or misses it is killed and replaced, the item it was
 on becomes a reject (``executor_crashed`` / ``executor_timeout``), and the run goes on from the next
 index, so the outcome is the same whatever the number of workers.
@@ -30,10 +30,14 @@ class Chunk:
 
 class _Worker:
     def __init__(self, init_message: dict[str, Any]):
+        # "-I style" isolation, but -I implies -E, which would ignore PYTHONHASHSEED: so no user site
+        # (-s), no PYTHON* variable but the hash seed, and a neutral working directory (cwd is on
+        # sys.path with -m).
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         env["PYTHONHASHSEED"] = "0"
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "codegen_data.worker"],
+            [sys.executable, "-s", "-m", "codegen_data.worker"],
+            cwd="/",
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,

@@ -1,4 +1,4 @@
-"""A generation worker: ``python -I -m codegen_data.worker``, driven by JSON lines on stdin.
+"""A generation worker: ``python -s -m codegen_data.worker``, driven by JSON lines on stdin.
 
 The parent never runs generated code: it starts these processes (fork+exec, so nothing of the
 parent's state is inherited), sends them index ranges, and reads back one JSON line per item::

@@ -2,7 +2,7 @@
 
 These sessions live only inside worker processes (``codegen_data.worker``), never in the parent, so
 generated SQL never runs in our own process, and the parent never forks while holding a DuckDB
-connection (workers are started with ``subprocess``, i.e. fork+exec of a fresh ``python -I``).
+connection (workers are started with ``subprocess``, i.e. fork+exec of a fresh ``python -s`` with a clean environment).
 
 Hardening, applied before any generated SQL runs and then locked:
 

@@ -1,0 +1,231 @@
+"""What the program tasks share: config, the sandboxed runs, and the program verifiers.
+
+Chain per item: generate a typed program and its inputs (pure Python, no execution) -> run it on every
+input in the sandbox, twice, under two PYTHONHASHSEEDs -> verify -> record. Generated code only ever
+runs in the sandbox's forked children, never in our process.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .. import __version__
+from .._seeding import stable_hash
+from ..grammar import load_grammar
+from ..sandbox import ProgramResult, Sandbox
+from ..task import ConfigError, Reject, Task, TaskConfig
+from .analysis import analyze
+from .generator import DIFFICULTIES, Program, generate_program
+
+__all__ = ["ProgramConfig", "ProgramTask", "ProgramCandidate", "ProgramExecution", "literal_round_trips"]
+
+
+@dataclass
+class ProgramConfig(TaskConfig):
+    """Options shared by the program tasks (a ``--config`` TOML table named after the task)."""
+
+    tests: int = 5  # recorded tests per program (visible examples for output/input prediction)
+    hidden_tests: int = 10  # hidden tests of synthesis and repair
+    timeout: float = 2.0  # wall-clock seconds for one program on all its inputs
+    memory_mb: int = 512  # address-space limit of the sandboxed process
+    output_limit: int = 65536  # bytes of stdout before a run is stopped
+    min_distinct_outputs: int = 2  # a program must tell at least this many inputs apart
+
+    def validate(self) -> None:
+        super().validate()
+        if not 1 <= self.tests <= 50:
+            raise ConfigError(f"tests must be between 1 and 50, got {self.tests}")
+        if not 1 <= self.hidden_tests <= 50:
+            raise ConfigError(f"hidden_tests must be between 1 and 50, got {self.hidden_tests}")
+        if not 0 < self.timeout <= 60:
+            raise ConfigError(f"timeout must be in (0, 60] seconds, got {self.timeout}")
+        if self.memory_mb < 64:
+            raise ConfigError(f"memory_mb must be >= 64, got {self.memory_mb}")
+        if self.output_limit < 1024:
+            raise ConfigError(f"output_limit must be >= 1024, got {self.output_limit}")
+        if self.min_distinct_outputs < 1:
+            raise ConfigError(f"min_distinct_outputs must be >= 1, got {self.min_distinct_outputs}")
+
+
+@dataclass
+class ProgramCandidate:
+    index: int
+    program: Program
+    inputs: tuple[str, ...]  # the inputs this task uses, in order
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramExecution:
+    first: ProgramResult  # PYTHONHASHSEED 0
+    second: ProgramResult | None  # PYTHONHASHSEED 1, run only when the first passed
+
+
+_SANDBOXES: dict[tuple, Sandbox] = {}
+
+
+def literal_round_trips(text: str) -> bool:
+    """``ast.literal_eval(text)`` succeeds and its repr gives ``text`` back (no code is run)."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return repr(value) == text
+
+
+def level_of(depth: int) -> str:
+    """Difficulty from statement nesting (tree-sitter): <= 1 easy, 2 medium, >= 3 hard."""
+    return "easy" if depth <= 1 else "medium" if depth == 2 else "hard"
+
+
+def _outcome(call) -> str:
+    return f"ok:{call.output}" if call.status == "ok" else f"{call.status}:{call.exception}"
+
+
+class ProgramTask(Task):
+    """Base of the program tasks; subclasses choose the inputs and build the record."""
+
+    config_class: ClassVar[type[TaskConfig]] = ProgramConfig
+    grammars: ClassVar[tuple[str, ...]] = ("python",)
+    levels: ClassVar[tuple[str, ...]] = DIFFICULTIES
+    allow_raise: ClassVar[bool] = False  # whether programs may raise on purpose for some inputs
+
+    config: ProgramConfig
+
+    def __init__(self, config: TaskConfig, *, seed: int, difficulty: str = "mixed"):
+        super().__init__(config, seed=seed, difficulty=difficulty)
+        if difficulty != "mixed" and difficulty not in self.levels:
+            raise ConfigError(f"{self.name} has no difficulty {difficulty!r} (levels: {', '.join(self.levels)})")
+        self.grammar = load_grammar("python")
+
+    def input_count(self) -> int:
+        return self.config.tests
+
+    # generate ---------------------------------------------------------------------------------
+    def generate(self, index: int) -> ProgramCandidate | Reject:
+        rng = self.rng(index)
+        target = self.target_difficulty(index, self.levels)
+        program = generate_program(rng, difficulty=target, grammar=self.grammar, allow_raise=self.allow_raise)
+        wanted = self.input_count()
+        if len(program.inputs) < wanted:
+            return Reject("too_few_inputs", f"{len(program.inputs)} < {wanted}", self.describe_program(program))
+        return ProgramCandidate(index, program, tuple(program.inputs[:wanted]))
+
+    # execute ----------------------------------------------------------------------------------
+    def sandbox(self, hash_seed: int) -> Sandbox:
+        # Started lazily, so only worker processes ever start a fork server; shared by the tasks of a
+        # worker that use the same limits.
+        key = (hash_seed, self.config.timeout, self.config.memory_mb, self.config.output_limit)
+        if key not in _SANDBOXES:
+            _SANDBOXES[key] = Sandbox(
+                hash_seed=hash_seed,
+                timeout=self.config.timeout,
+                memory_mb=self.config.memory_mb,
+                output_limit=self.config.output_limit,
+            )
+        return _SANDBOXES[key]
+
+    def run(self, code: str, entry_point: str, inputs: tuple[str, ...], *, hash_seed: int = 0) -> ProgramResult:
+        return self.sandbox(hash_seed).run(code, entry_point, list(inputs))
+
+    def execute(self, candidate: ProgramCandidate) -> ProgramExecution:
+        p = candidate.program
+        first = self.run(p.code, p.entry_point, candidate.inputs)
+        second = None
+        if first.status == "ok":
+            second = self.run(p.code, p.entry_point, candidate.inputs, hash_seed=1)
+        return ProgramExecution(first, second)
+
+    # verify -----------------------------------------------------------------------------------
+    def intended_exceptions(self, program: Program) -> set[str]:
+        """Exception types the program raises on purpose (read off its ``raise`` statements)."""
+        if not program.raises:
+            return set()
+        names = set()
+        for node in ast.walk(ast.parse(program.code)):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+        return names
+
+    def verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        p = candidate.program
+        first = execution.first
+        # 1. Every input runs to completion within budget, or raises the exception the task intends.
+        if first.status != "ok":
+            return Reject(f"program_{first.status}", first.error or "")
+        intended = self.intended_exceptions(p)
+        for call, arg in zip(first.calls, candidate.inputs):
+            if call.status == "error" and call.exception in intended:
+                continue
+            if call.status != "ok":
+                return Reject(f"call_{call.status}", f"{p.entry_point}({arg}): {call.exception or call.status}")
+        # 2. Deterministic under another PYTHONHASHSEED.
+        second = execution.second
+        if second is None or [_outcome(c) for c in second.calls] != [_outcome(c) for c in first.calls]:
+            return Reject("nondeterministic", "another PYTHONHASHSEED changed an outcome")
+        # 3. Non-trivial: several distinct outputs, not all exceptions.
+        outputs = {c.output for c in first.calls if c.status == "ok"}
+        if not outputs:
+            return Reject("all_exceptions")
+        if len(outputs) < min(self.config.min_distinct_outputs, len(candidate.inputs)):
+            return Reject("constant_output", f"{len(outputs)} distinct output(s)")
+        # 4. tree-sitter parses it with no ERROR node, and its measured nesting is its level's.
+        analysis = analyze(p.code)
+        if analysis.has_error:
+            return Reject("tree_sitter_error")
+        measured = level_of(analysis.depth)
+        if measured != p.difficulty:
+            return Reject("difficulty_mismatch", f"asked {p.difficulty}, statement depth {analysis.depth} is {measured}")
+        # 5. Every output is a literal that round-trips.
+        for call in first.calls:
+            if call.status == "ok" and not literal_round_trips(call.output or ""):
+                return Reject("output_not_literal", (call.output or "")[:200])
+        return self.extra_verify(candidate, execution)
+
+    def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        return None
+
+    # export -----------------------------------------------------------------------------------
+    def tests_of(self, candidate: ProgramCandidate, execution: ProgramExecution) -> list[dict[str, str]]:
+        tests = []
+        for arg, call in zip(candidate.inputs, execution.first.calls):
+            tests.append({"input": arg, "output": call.output} if call.status == "ok" else {"input": arg, "raises": call.exception})
+        return tests
+
+    def describe_program(self, program: Program) -> dict[str, Any]:
+        return {"code": program.code, "entry_point": program.entry_point, "difficulty": program.difficulty}
+
+    def describe(self, candidate: ProgramCandidate) -> dict[str, Any]:
+        return self.describe_program(candidate.program)
+
+    def base_record(self, index: int, candidate: ProgramCandidate, *, prompt: str, answer: str,
+                    tests: list[dict[str, str]], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        p = candidate.program
+        metrics = analyze(p.code)
+        identity = json.dumps([self.name, prompt, answer], ensure_ascii=False)
+        record: dict[str, Any] = {
+            "id": f"{self.name}-{stable_hash(identity, 16)}",
+            "task": self.name,
+            "prompt": prompt,
+            "answer": answer,
+            "difficulty": p.difficulty,
+            "features": sorted(set(p.features) | set(metrics.constructs)),
+            "code": p.code,
+            "entry_point": p.entry_point,
+            "tests": tests,
+        }
+        record.update(extra or {})
+        record["meta"] = {
+            "seed": self.seed,
+            "index": index,
+            "version": __version__,
+            "grammar_hash": self.grammar_hash(),
+            "node_count": metrics.node_count,
+            "depth": metrics.depth,
+        }
+        return record

@@ -1,0 +1,336 @@
+"""The parent side of the program sandbox: start the fork server, send it programs, read verdicts.
+
+The server (``_forkserver.py``) is ``python3 -s -S -B`` with a three-variable environment, so nothing
+of this process (its modules, its environment, its secrets) reaches a program. This side only encodes
+requests and decodes the server's JSON lines into :class:`ProgramResult` values, never raises for a
+failing program, and replaces a server that died or stopped answering.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CallResult", "ProgramResult", "Sandbox", "sandbox_layers"]
+
+SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
+STATUSES = ("ok", "error", "timeout", "killed", "output_limit")
+OPTIONAL_LAYERS = ("namespaces", "uid_drop", "landlock", "seccomp")
+"""Layers ``disable_layers`` can turn off (to diagnose a program that fails only when confined)."""
+_GRACE = 5.0  # seconds the server may take beyond a program's deadline (kill, reap, clean up)
+_START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One call of the entry point, e.g. ``CallResult("ok", "[1, 2]", None, "")``.
+
+    ``status`` is ``ok`` (``output`` is ``repr`` of the return value), ``error`` (``exception`` is
+    the exception's type name, e.g. ``"ZeroDivisionError"``), ``timeout``, ``killed`` or
+    ``output_limit``. A call the program did not finish carries the program's status.
+    """
+
+    status: str
+    output: str | None = None
+    exception: str | None = None
+    stdout: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    """A program: ``status`` is ``ok`` when it loaded and every call ran (each call has its own status).
+
+    ``error`` when the code failed to load (``"SyntaxError: ..."``), or the program timed out, was
+    killed, overflowed its output or exited before finishing; ``calls`` has one entry per input, always;
+    ``stdout`` is what the code printed while loading.
+    """
+
+    status: str
+    calls: tuple[CallResult, ...]
+    error: str | None = None
+    stdout: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and all(call.ok for call in self.calls)
+
+
+class Sandbox:
+    """Runs untrusted Python programs in confined forks of a pre-warmed server.
+
+    >>> with Sandbox(timeout=2.0) as sandbox:
+    ...     result = sandbox.run("def f(a, b): return a // b", "f", ["7, 2", "1, 0"])
+    >>> result.status, [(call.status, call.output or call.exception) for call in result.calls]
+    ('ok', [('ok', '3'), ('error', 'ZeroDivisionError')])
+
+    ``timeout`` is the wall-clock deadline of a whole program (load and every call), enforced from
+    outside; ``call_timeout``, when set, also bounds each call from inside, so one slow input times
+    out alone. ``hash_seed`` is the programs' PYTHONHASHSEED (and seeds ``random``). ``output_limit``
+    bounds the bytes a program prints in all and the length of each ``repr``. ``memory_mb`` caps the
+    address space, ``file_size_mb`` each file written, ``disk_mb`` the private ``/tmp`` holding the
+    work dir; ``max_processes`` is RLIMIT_NPROC of ``uid`` (threads count; new processes are refused
+    anyway). Layers the machine lacks are skipped (see :func:`sandbox_layers`); ``disable_layers``
+    skips some on purpose. Calls from several threads are serialized.
+
+    What a program reports about itself (its outputs, on its own result pipe) is only as honest as the
+    program: hostile code can forge that channel, but not the verdicts decided outside it (deadline,
+    signals, output size, exiting early). So judge an untrusted answer by comparing its ``output``
+    strings here, in the parent: a forger can only report what it can compute.
+    """
+
+    def __init__(
+        self,
+        *,
+        hash_seed: int = 0,
+        timeout: float = 2.0,
+        call_timeout: float | None = None,
+        memory_mb: int = 512,
+        output_limit: int = 64_000,
+        max_processes: int = 1,
+        file_size_mb: int = 1,
+        disk_mb: int = 64,
+        uid: int = 65534,
+        gid: int = 65534,
+        disable_layers: tuple[str, ...] = (),
+        python: str | None = None,
+    ):
+        _check_int("hash_seed", hash_seed, 0, 2**32 - 1)
+        _check_seconds("timeout", timeout)
+        if call_timeout is not None:
+            _check_seconds("call_timeout", call_timeout)
+        _check_int("memory_mb", memory_mb, 32, 1 << 20)
+        _check_int("output_limit", output_limit, 1, 1 << 30)
+        _check_int("max_processes", max_processes, 1, 1 << 20)
+        _check_int("file_size_mb", file_size_mb, 0, 1 << 20)
+        _check_int("disk_mb", disk_mb, 1, 1 << 20)
+        _check_int("uid", uid, 1, 2**32 - 2)
+        _check_int("gid", gid, 1, 2**32 - 2)
+        unknown = set(disable_layers) - set(OPTIONAL_LAYERS)
+        if isinstance(disable_layers, str) or unknown:
+            raise ValueError(f"disable_layers must be a tuple of {OPTIONAL_LAYERS}, got {disable_layers!r}")
+        self.timeout = float(timeout)
+        self.python = python or sys.executable
+        self.config = {
+            "hash_seed": hash_seed, "call_timeout": call_timeout, "memory_mb": memory_mb,
+            "output_limit": output_limit, "max_processes": max_processes, "file_size_mb": file_size_mb,
+            "disk_mb": disk_mb, "uid": uid, "gid": gid, "disable": sorted(disable_layers),
+        }
+        self._server: _ServerProcess | None = None
+        self._lock = threading.Lock()
+
+    # -- running programs
+
+    def run(self, code: str, entry_point: str, inputs: list[str], *, timeout: float | None = None) -> ProgramResult:
+        """Load ``code``, then call ``entry_point(<input>)`` for each input (Python source of the arguments)."""
+        if not isinstance(code, str):
+            raise TypeError("code must be a str")
+        if not isinstance(entry_point, str) or not entry_point.strip():
+            raise ValueError("entry_point must be a non-empty str")
+        inputs = list(inputs)
+        if not all(isinstance(source, str) for source in inputs):
+            raise TypeError("inputs must be str (Python source of the call's arguments)")
+        seconds = self._deadline(timeout)
+        request = {"op": "run", "mode": "call", "code": code, "entry": entry_point, "inputs": inputs, "timeout": seconds}
+        reply = self._request(request, seconds)
+        n = len(inputs)
+        if reply is None:
+            return ProgramResult("killed", (CallResult("killed"),) * n, "the sandbox server died")
+        calls = tuple(_call(c) for c in reply["calls"][:n])
+        if len(calls) != n:
+            raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
+        return ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
+
+    def run_snippet(self, code: str, *, timeout: float | None = None) -> CallResult:
+        """Run ``code`` as a script (``__name__ == "__main__"``), e.g. ``"from m import f; assert f(1) == 2"``.
+
+        ``ok`` when it ran to the end, ``error`` with the exception's type name when it raised (an
+        ``AssertionError`` included). Untrusted code can forge its own success on this channel; to
+        judge an untrusted answer, prefer :meth:`run` and compare outputs here, in the parent.
+        """
+        if not isinstance(code, str):
+            raise TypeError("code must be a str")
+        seconds = self._deadline(timeout)
+        reply = self._request({"op": "run", "mode": "snippet", "code": code, "timeout": seconds}, seconds)
+        if reply is None:
+            return CallResult("killed")
+        status = _status(reply["status"])
+        return CallResult(status, None, reply.get("exception") if status == "error" else None, reply.get("stdout") or "")
+
+    def layers(self) -> dict[str, bool | str]:
+        """Each protection layer: True when a confined child finds it in force, else why not."""
+        reply = self._request({"op": "probe"}, 10.0)
+        if reply is None:
+            return {"sandbox": "the sandbox server died during the probe"}
+        return dict(reply["layers"])
+
+    # -- the server
+
+    def _deadline(self, timeout: float | None) -> float:
+        if timeout is None:
+            return self.timeout
+        _check_seconds("timeout", timeout)
+        return float(timeout)
+
+    def _request(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | None:
+        line = json.dumps(request, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
+        with self._lock:
+            for attempt in (0, 1):
+                server = self._alive_server()
+                try:
+                    server.send(line)
+                except OSError:  # it died while idle: start another and send again, once
+                    self._drop_server()
+                    if attempt:
+                        raise
+                    continue
+                reply = server.receive(seconds + _GRACE)
+                if reply is None:
+                    self._drop_server()
+                return reply
+        return None
+
+    def _alive_server(self) -> _ServerProcess:
+        server = self._server
+        if server is None or not server.alive():
+            self._drop_server()
+            server = self._server = _ServerProcess(self.python, self.config)
+        return server
+
+    def _drop_server(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def close(self) -> None:
+        """Stop the server; a later run starts a new one."""
+        with self._lock:
+            self._drop_server()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class _ServerProcess:
+    """One running fork server and the pipes to it."""
+
+    def __init__(self, python: str, config: dict[str, Any]):
+        # Not -I: it implies -E, which ignores PYTHONHASHSEED too. The environment is all ours, so
+        # -s -S (no site, no user site) isolate as well; the server drops its own dir from sys.path.
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": str(config["hash_seed"])}
+        self.owner = os.getpid()  # a forked copy of this process must not touch our server
+        self.proc = subprocess.Popen(
+            [python, "-s", "-S", "-B", str(SERVER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd="/",
+            start_new_session=True,  # Ctrl-C reaches us, not the server; we stop it ourselves
+            bufsize=0,
+        )
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        self.buffer = b""
+        self.cleanup: list[str] = []  # a host directory to remove when the server had no mount namespace
+        self._finalizer = weakref.finalize(self, _stop, self.proc, self.selector, self.owner, self.cleanup)
+        self.send(json.dumps(config).encode() + b"\n")
+        ready = self.receive(_START_TIMEOUT)
+        if ready is None or ready.get("k") != "ready":
+            self.stop()
+            raise RuntimeError(f"the sandbox server did not start ({python} -s -S -B {SERVER_SCRIPT})")
+        if ready.get("cleanup"):
+            self.cleanup.append(ready["cleanup"])
+        self.setup = ready.get("setup", {})
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.proc.poll() is None
+
+    def send(self, line: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line)
+
+    def receive(self, seconds: float) -> dict[str, Any] | None:
+        """The next line from the server, or None when it dies or says nothing for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.selector.select(timeout=remaining):
+                return None
+            data = os.read(fd, 1 << 20)
+            if not data:
+                return None
+            self.buffer += data
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        self._finalizer()
+
+
+def _stop(proc: subprocess.Popen, selector: selectors.BaseSelector, owner: int, cleanup: list[str]) -> None:
+    if owner != os.getpid():
+        return
+    selector.close()
+    try:
+        proc.stdin.close()  # type: ignore[union-attr]  # the server exits at end of input
+        proc.wait(timeout=1.0)
+    except (OSError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+    proc.stdout.close()  # type: ignore[union-attr]
+    for path in cleanup:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _call(data: dict[str, Any]) -> CallResult:
+    return CallResult(_status(data["status"]), data.get("output"), data.get("exception"), data.get("stdout") or "")
+
+
+def _status(status: str) -> str:
+    if status not in STATUSES:
+        raise RuntimeError(f"sandbox server answered an unknown status {status!r}")
+    return status
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+
+
+def _check_seconds(name: str, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+
+
+def sandbox_layers() -> dict[str, bool | str]:
+    """Which protection layers a confined program runs under on this machine: True, or why not.
+
+    Probed by running a confined child, for ``codegen-data doctor``; never raises.
+    """
+    try:
+        with Sandbox() as sandbox:
+            return sandbox.layers()
+    except Exception as exc:  # reported, not raised: this is a diagnostic
+        return {"sandbox": f"could not start: {type(exc).__name__}: {exc}"}

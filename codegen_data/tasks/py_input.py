@@ -1,0 +1,45 @@
+"""py_input: a function and an output -> arguments for which it returns that output (CRUXEval-I style).
+
+Any arguments that produce the output are right, so a prediction is checked by executing it in the
+sandbox; the reference ``answer`` is the input the output was made from.
+
+Example record (abridged)::
+
+    {"task": "py_input", "entry_point": "f", "output": "[3, 1]",
+     "answer": "[1, 3], True", "tests": [{"input": "[1, 3], True", "output": "[3, 1]"}, ...], ...}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
+
+PROMPT = """Here is a Python function:
+
+```python
+{code}```
+
+Find arguments for which `{entry_point}(...)` returns `{output}`. Reply with the arguments only, as
+Python source you would write between the parentheses of the call (for example `[1, 2], 'a'`)."""
+
+
+class PyInput(ProgramTask):
+    name = "py_input"
+    description = "Python function + an output -> arguments that produce it (CRUXEval-I style), checked by execution."
+
+    def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
+        p = candidate.program
+        tests = self.tests_of(candidate, execution)
+        returning = [t for t in tests if "output" in t]
+        chosen = self.rng(index, "call").choice(returning)
+        return self.base_record(
+            index, candidate,
+            prompt=PROMPT.format(code=p.code, entry_point=p.entry_point, output=chosen["output"]),
+            answer=chosen["input"],
+            tests=tests,
+            extra={"output": chosen["output"]},
+        )
+
+
+TASK = PyInput
