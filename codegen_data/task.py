@@ -117,6 +117,8 @@ class Task(ABC):
 
     name: ClassVar[str]
     description: ClassVar[str]  # one line, shown by ``codegen-data list``
+    labels_text: ClassVar[str] = ""  # dataset card: how the labels were obtained
+    verification_text: ClassVar[str] = ""  # dataset card: what every kept item passed
     config_class: ClassVar[type[TaskConfig]] = TaskConfig
     grammars: ClassVar[tuple[str, ...]] = ()  # grammar files whose hash goes into every record
 

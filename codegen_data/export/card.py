@@ -24,7 +24,10 @@ def render_card(m: dict[str, Any]) -> str:
     total = sum(t["kept"] for t in m["tasks"].values())
     tasks = m["tasks"]
     engines = m["engines"]
-    sql = any(name.startswith("sql") or name == "text_to_sql" for name in tasks)
+    sql = any("databases_per_domain" in t.get("config", {}) for t in tasks.values())
+    py = any("hidden_tests" in t.get("config", {}) for t in tasks.values())
+    labels = "\n\n".join(dict.fromkeys(t["labels"] for t in tasks.values() if t.get("labels")))
+    verification = "\n\n".join(dict.fromkeys(t["verification"] for t in tasks.values() if t.get("verification")))
     front = [
         "---",
         f"pretty_name: {m['name']}",
@@ -42,6 +45,7 @@ def render_card(m: dict[str, Any]) -> str:
         "- synthetic",
         "- execution-verified",
         *(["- sql", "- text-to-sql"] if sql else []),
+        *(["- python", "- program-synthesis"] if py else []),
         "configs:",
         "- config_name: default",
         "  data_files:",
@@ -80,18 +84,15 @@ produced by executing the reference, not written by a person or a language model
 Procedurally, from grammars (`grammars/*.toml`, hashes in `manifest.json`) and a seed ({m['seed']}):
 no scraped data and no language model. Item *i* depends only on (seed, task, *i*).
 {'Databases are synthesized per domain; every value in them (names, cities, amounts, dates) is invented and no real personal data is used.' if sql else ''}
+{'Programs are typed Python functions built from blocks that each carry an English phrase; inputs are drawn from the seed with edge cases (empty, zero, negative, duplicates, non-ASCII).' if py else ''}
 
 ## How the labels were obtained
-Each reference was executed: SQL in a sandboxed DuckDB {engines['duckdb']} (external access, extension
-loading and configuration changes disabled), cross-checked in SQLite {engines['sqlite']} through
-sqlglot {engines['sqlglot']}, Python {engines['python']}.
+Every reference was executed (Python {engines['python']}, DuckDB {engines['duckdb']}, SQLite
+{engines['sqlite']}, sqlglot {engines['sqlglot']}).
+{labels}
 
 ## Verification
-Every kept item executed without error within its time limit; gave the same result on a copy of its
-database with rows in another order (and has no ties at an ORDER BY/LIMIT cut); is non-empty and not
-all NULL; needs every WHERE/HAVING condition (removing one changes the result); survives a sqlglot
-parse/render round trip; and was run in a second engine. Records list the engines that agree in
-`verified_engines`.
+{verification}
 
 Rejected candidates and their reasons are in `rejects.jsonl`:
 
@@ -108,7 +109,7 @@ Features exercised:
 ## Record format
 One JSON object per line in `data/test.jsonl`: `id`, `task`, `prompt` (exact model-facing text),
 `answer` (reference answer text), `difficulty`, `features`, `meta` (seed, index, version, grammar
-hash){'; SQL records also `db_id`, `sql`, `result` (`columns`, `types`, `rows`), `order_matters` and `verified_engines`, and `text_to_sql` records `question`. `databases/<db_id>.sql` rebuilds each database with plain DuckDB. Result values: dates and timestamps are ISO text (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`), DECIMAL values JSON numbers.' if sql else '.'}
+hash){'; SQL records also `db_id`, `sql`, `result` (`columns`, `types`, `rows`), `order_matters` and `verified_engines`, and `text_to_sql` records `question`. `databases/<db_id>.sql` rebuilds each database with plain DuckDB. Result values: dates and timestamps are ISO text (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`), DECIMAL values JSON numbers' if sql else ''}{'; program records also `code`, `entry_point` and `tests` (`input`: the call arguments as Python source; `output`: the repr of the return value, or `raises`: the exception type)' if py else ''}.
 
 ## Intended uses
 Training and evaluating code models on {', '.join(tasks)}; regression testing of a model in CI.

@@ -196,6 +196,8 @@ class DatasetWriter:
             "tasks": {
                 t.name: {
                     "description": self.tasks[t.name].description,
+                    "labels": self.tasks[t.name].labels_text,
+                    "verification": self.tasks[t.name].verification_text,
                     "quota": t.quota,
                     "kept": self.kept[t.name],
                     "rejected": dict(sorted(self.task_rejects[t.name].items())),

@@ -92,6 +92,18 @@ class ProgramTask(Task):
     grammars: ClassVar[tuple[str, ...]] = ("python",)
     levels: ClassVar[tuple[str, ...]] = DIFFICULTIES
     allow_raise: ClassVar[bool] = False  # whether programs may raise on purpose for some inputs
+    labels_text = (
+        "Program outputs are the repr of what each generated function really returned (or the type of "
+        "the exception it raised on purpose), run in a fork-server sandbox (resource limits, private "
+        "working directory, no network, seccomp, dropped privileges where the machine allows)."
+    )
+    verification_text = (
+        "Program items ran to completion on every input within the time limit (or raised the exception the "
+        "program raises on purpose); gave identical outcomes under a second PYTHONHASHSEED; return at least "
+        "two distinct outputs; parse with tree-sitter without an error node at the nesting depth of their "
+        "level; and every output round-trips through ast.literal_eval. Repair items' bugs fail at least one "
+        "hidden test."
+    )
 
     config: ProgramConfig
 

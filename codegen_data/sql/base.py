@@ -70,6 +70,18 @@ class SqlTask(Task):
     config_class: ClassVar[type[TaskConfig]] = SqlConfig
     grammars: ClassVar[tuple[str, ...]] = ("sql", "sql_domains")
     levels: ClassVar[tuple[str, ...]] = DIFFICULTIES
+    labels_text = (
+        "SQL references were executed in a sandboxed DuckDB (external access, extension loading and "
+        "configuration changes disabled) on synthesized databases whose every value is invented (no real "
+        "personal data), and cross-checked in SQLite through sqlglot's transpilation."
+    )
+    verification_text = (
+        "SQL items executed without error within the time limit; are neither empty nor all NULL; have no "
+        "tie at an ORDER BY/LIMIT cut (nor between different rows when order matters); give the same result "
+        "on a copy of the database with rows in another order; need every WHERE/HAVING condition (removing "
+        "one changes the result); survive a sqlglot parse/render round trip; and were run in SQLite, "
+        "`verified_engines` listing the engines that agree."
+    )
 
     config: SqlConfig
 
