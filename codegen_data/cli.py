@@ -85,12 +85,16 @@ def _load_config(path: str | None) -> dict:
 @click.option("--workers", type=int, default=None, help="Worker processes [default: number of CPUs].")
 @click.option("--config", "config_path", type=str, default=None,
               help="TOML file with one table per task, e.g. [text_to_sql] min_rows = 10 (see `codegen-data list`).")
-def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None) -> None:
+@click.option("--splits", "splits_text", type=str, default="test=1",
+              help="Split ratios, e.g. train=0.9,validation=0.05,test=0.05; items go to splits by structural group. [default: test=1]")
+@click.option("--keep-duplicates", is_flag=True, help="Keep exact and structural duplicates (dropped by default).")
+def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None,
+             splits_text: str, keep_duplicates: bool) -> None:
     """Generate, execute, verify and export TASK[,TASK...] into OUT.
 
     With several tasks, N is shared by the tasks' `weight` options (equal by default).
     """
-    from .pipeline import plan_generation, run_generation
+    from .pipeline import parse_splits, plan_generation, run_generation
 
     names = [t.strip() for t in tasks.split(",") if t.strip()]
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -98,7 +102,8 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
         raise _fail(f"--workers must be at least 1, got {workers}")
     try:
         plan = plan_generation(names, n=n, seed=seed, difficulty=difficulty,
-                               config=_load_config(config_path), config_file=config_path)
+                               config=_load_config(config_path), config_file=config_path,
+                               splits=parse_splits(splits_text), keep_duplicates=keep_duplicates)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     bar = None

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .export.dataset import DatasetWriter
+from .groups import split_of
 from .pool import Chunk, WorkerPool
 from .registry import get_task
 from .task import ConfigError, Task, TaskConfig
 
-__all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation"]
+__all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits"]
 
 CHUNK = 8  # indices per request: small enough to balance workers, large enough to amortize a round trip
 MAX_CANDIDATES_PER_SAMPLE = 50  # give up on a task that keeps less than 1 candidate in 50
@@ -31,6 +32,9 @@ class TaskPlan:
     quota: int
 
 
+DEFAULT_SPLITS = {"test": 1.0}
+
+
 @dataclass
 class GenerationPlan:
     tasks: list[TaskPlan]
@@ -38,14 +42,44 @@ class GenerationPlan:
     seed: int
     difficulty: str
     config_file: str | None = None
+    splits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPLITS))
+    keep_duplicates: bool = False
 
     def command(self) -> str:
         parts = ["codegen-data generate", ",".join(t.name for t in self.tasks), f"-n {self.n}", f"--seed {self.seed}"]
         if self.difficulty != "mixed":
             parts.append(f"--difficulty {self.difficulty}")
+        if self.splits != DEFAULT_SPLITS:
+            parts.append("--splits " + ",".join(f"{k}={v:g}" for k, v in self.splits.items()))
+        if self.keep_duplicates:
+            parts.append("--keep-duplicates")
         if self.config_file:
             parts.append(f"--config {self.config_file}")
         return " ".join(parts)
+
+
+def parse_splits(text: str) -> dict[str, float]:
+    """``"train=0.9,validation=0.05,test=0.05"`` -> ordered ratios; errors are :class:`ConfigError`."""
+    splits: dict[str, float] = {}
+    for part in text.split(","):
+        name, sep, value = part.strip().partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ConfigError(f"--splits: expected NAME=RATIO, got {part.strip()!r}")
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise ConfigError(f"--splits: split name {name!r} may hold only letters, digits, '-' and '_'")
+        if name in splits:
+            raise ConfigError(f"--splits: split {name!r} is named twice")
+        try:
+            ratio = float(value)
+        except ValueError:
+            raise ConfigError(f"--splits: ratio of {name!r} is not a number: {value!r}") from None
+        if not 0 < ratio <= 1:
+            raise ConfigError(f"--splits: ratio of {name!r} must be in (0, 1], got {value}")
+        splits[name] = ratio
+    if abs(sum(splits.values()) - 1.0) > 1e-6:
+        raise ConfigError(f"--splits: ratios must add up to 1, they add up to {sum(splits.values()):g}")
+    return splits
 
 
 def split_quota(n: int, weights: list[float]) -> list[int]:
@@ -62,6 +96,7 @@ def split_quota(n: int, weights: list[float]) -> list[int]:
 def plan_generation(
     task_names: list[str], *, n: int, seed: int, difficulty: str = "mixed",
     config: dict[str, Any] | None = None, config_file: str | None = None,
+    splits: dict[str, float] | None = None, keep_duplicates: bool = False,
 ) -> GenerationPlan:
     """Resolve and validate everything before any process starts; errors are :class:`ConfigError`."""
     if n < 1:
@@ -86,6 +121,7 @@ def plan_generation(
     return GenerationPlan(
         tasks=[TaskPlan(name, c, q) for name, c, q in zip(task_names, configs, quotas)],
         n=n, seed=seed, difficulty=difficulty, config_file=config_file,
+        splits=dict(splits or DEFAULT_SPLITS), keep_duplicates=keep_duplicates,
     )
 
 
@@ -131,6 +167,22 @@ def run_generation(
     states = {t.name: _TaskProgress(t) for t in plan.tasks}
     writer = DatasetWriter(out_dir, plan, tasks)
     order = [t.name for t in plan.tasks]
+    seen_ids: set[str] = set()
+    seen_groups: set[tuple[str, str]] = set()
+
+    def duplicate(record: dict[str, Any]) -> str | None:
+        """Exact duplicates (same id: same prompt and answer) and structural ones (same group key in
+        the same task, hence the same split) are dropped unless the plan keeps them."""
+        if plan.keep_duplicates:
+            return None
+        key = (record["task"], record.get("group", record["id"]))
+        if record["id"] in seen_ids:
+            return "duplicate_exact"
+        if key in seen_groups:
+            return "duplicate_structure"
+        seen_ids.add(record["id"])
+        seen_groups.add(key)
+        return None
     turn = 0
 
     def next_chunk() -> Chunk | None:
@@ -152,11 +204,19 @@ def run_generation(
         while not state.done and state.emitted in state.pending:
             outcome = state.pending.pop(state.emitted)
             state.emitted += 1
-            if "record" in outcome:
+            record = outcome.get("record")
+            reason = duplicate(record) if record is not None else None
+            if record is not None and reason is None:
                 state.kept += 1
-                writer.add_record(outcome["task"], outcome["record"])
+                split = split_of(record.get("group", record["id"]), plan.splits)
+                writer.add_record(outcome["task"], split, record)
                 if progress:
                     progress(1)
+            elif record is not None:
+                writer.add_reject(outcome["task"], outcome["i"], {
+                    "reason": reason, "detail": f"same {'id' if reason == 'duplicate_exact' else 'group'} as a kept record",
+                    "candidate": {"id": record["id"], "group": record.get("group")},
+                })
             else:
                 writer.add_reject(outcome["task"], outcome["i"], outcome["reject"])
         if state.done:

@@ -49,8 +49,8 @@ def render_card(m: dict[str, Any]) -> str:
         "configs:",
         "- config_name: default",
         "  data_files:",
-        "  - split: test",
-        "    path: data/test.jsonl",
+        *[line for split, info in m["splits"].items() if info["records"]
+          for line in (f"  - split: {split}", f"    path: {info['file']}")],
         "---",
         "",
     ]
@@ -64,6 +64,14 @@ def render_card(m: dict[str, Any]) -> str:
             ]
             for name, t in tasks.items()
         ],
+    )
+    levels = ("easy", "medium", "hard", "extra")
+    mix = {level: sum(t["difficulty"].get(level, 0) for t in tasks.values()) for level in levels}
+    mix_text = ", ".join(f"{level} {count / total:.1%}" for level, count in mix.items() if count) if total else "none"
+    split_table = _table(
+        ["split", "share asked", "records", *tasks],
+        [[split, f"{info['ratio']:g}", info["records"], *(info["tasks"].get(t, 0) for t in tasks)]
+         for split, info in m["splits"].items()],
     )
     features: dict[str, int] = {}
     for t in tasks.values():
@@ -101,6 +109,14 @@ Rejected candidates and their reasons are in `rejects.jsonl`:
 ## Composition
 
 {composition}
+
+Achieved difficulty mix: {mix_text} (asked: `{m['difficulty']}`{', an even draw per item' if m['difficulty'] == 'mixed' else ''}).
+
+Splits are assigned by a structural group key (`group`: the SQL with literals masked, or the program's
+AST with names and constants normalized), so no structure appears in two splits;
+{'duplicates were kept' if m.get('keep_duplicates') else 'exact and structural duplicates within a task were dropped (counted under rejects)'}.
+
+{split_table}
 
 Features exercised:
 

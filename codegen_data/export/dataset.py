@@ -72,7 +72,11 @@ class DatasetWriter:
         self.tasks = tasks
         self._prepare()
         self.partial = self.out_dir / ".partial"
-        self._records = {name: _open_jsonl(self.partial / f"records.{name}.jsonl") for name in tasks}
+        self._records = {
+            (split, name): _open_jsonl(self.partial / f"records.{split}.{name}.jsonl")
+            for split in plan.splits for name in tasks
+        }
+        self.split_counts: dict[str, Counter] = defaultdict(Counter)
         self._rejects = {name: _open_jsonl(self.partial / f"rejects.{name}.jsonl") for name in tasks}
         self.reject_counts: Counter = Counter()
         self.task_rejects: dict[str, Counter] = defaultdict(Counter)
@@ -104,9 +108,10 @@ class DatasetWriter:
             raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
     # streaming -------------------------------------------------------------------------------
-    def add_record(self, task: str, record: dict[str, Any]) -> None:
-        self._records[task].write(record)
+    def add_record(self, task: str, split: str, record: dict[str, Any]) -> None:
+        self._records[(split, task)].write(record)
         self.kept[task] += 1
+        self.split_counts[split][task] += 1
         self.difficulty[task][record.get("difficulty", "")] += 1
         for f in record.get("features", []):
             self.features[task][f] += 1
@@ -160,7 +165,8 @@ class DatasetWriter:
         self._close_streams()
         p = self.partial
         names = list(self.tasks)
-        self._concat([p / f"records.{n}.jsonl" for n in names], p / "data" / "test.jsonl")
+        for split in self.plan.splits:
+            self._concat([p / f"records.{split}.{n}.jsonl" for n in names], p / "data" / f"{split}.jsonl")
         self._concat([p / f"rejects.{n}.jsonl" for n in names], p / "rejects.jsonl")
         for name, task in self.tasks.items():
             for rel, text in task.side_files(sorted(self.side_keys[name])).items():
@@ -208,7 +214,12 @@ class DatasetWriter:
                 }
                 for t in self.plan.tasks
             },
-            "splits": {"test": {"records": sum(self.kept.values()), "file": "data/test.jsonl"}},
+            "splits": {
+                split: {"ratio": ratio, "records": sum(self.split_counts[split].values()), "file": f"data/{split}.jsonl",
+                        "tasks": {t.name: self.split_counts[split][t.name] for t in self.plan.tasks}}
+                for split, ratio in self.plan.splits.items()
+            },
+            "keep_duplicates": self.plan.keep_duplicates,
             "rejects": dict(sorted(self.reject_counts.items())),
             "engine_agreement": {k: round(v, 4) for k, v in sorted(self.agreement().items())},
             "engine_disagreements": dict(sorted(self.disagreements.items())),

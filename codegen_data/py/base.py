@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
+from ..groups import python_structure_key
 from ..sandbox import ProgramResult, Sandbox
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .analysis import analyze
@@ -232,6 +233,7 @@ class ProgramTask(Task):
             "tests": tests,
         }
         record.update(extra or {})
+        record["group"] = python_structure_key(p.code)
         record["meta"] = {
             "seed": self.seed,
             "index": index,

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
+from ..groups import sql_structure_key
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .domains import domain_names
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
@@ -162,12 +163,16 @@ class SqlTask(Task):
             "verified_engines": engines,
         }
         record.update(extra or {})
+        record["group"] = sql_structure_key(q.sql)
+        spec = candidate.spec
         record["meta"] = {
             "seed": self.seed,
             "index": index,
             "version": __version__,
             "grammar_hash": self.grammar_hash(),
-            "domain": candidate.spec.domain,
+            "domain": spec.domain,
+            "database": {"domain": spec.domain, "instance": spec.instance, "seed": spec.seed,
+                         "min_rows": spec.min_rows, "max_rows": spec.max_rows, "null_rate": spec.null_rate},
         }
         return record
 
