@@ -1,4 +1,11 @@
-"""codegen-data: execution-verified training and evaluation data for code models."""
+"""codegen-data: execution-verified training and evaluation data for code models.
+
+>>> import codegen_data
+>>> ds = codegen_data.create_dataset("text_to_sql", size=10, seed=0)
+>>> record = ds[0]
+>>> codegen_data.score(record, record["answer"])
+1.0
+"""
 
 from __future__ import annotations
 
@@ -6,36 +13,33 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
-    "get_task",
+    "create_dataset",
+    "score",
+    "Scorer",
     "task_names",
-    "plan_generation",
-    "run_generation",
+    "ConfigError",
     "ResultComparator",
-    "load_grammar",
-    "derive_rng",
 ]
+
+_LAZY = {
+    # Imported on first use, so `codegen-data --help` and the worker processes start fast.
+    "create_dataset": ("api", "create_dataset"),
+    "score": ("scoring", "score"),
+    "Scorer": ("scoring", "Scorer"),
+    "task_names": ("registry", "task_names"),
+    "ConfigError": ("task", "ConfigError"),
+    "ResultComparator": ("sql.comparator", "ResultComparator"),
+}
 
 
 def __getattr__(name: str):
-    # Lazy, so `python -s -m codegen_data.worker` and `--help` do not import duckdb or sqlglot first.
-    if name in ("get_task", "task_names"):
-        from . import registry
+    if name in _LAZY:
+        import importlib
 
-        return getattr(registry, name)
-    if name in ("plan_generation", "run_generation"):
-        from . import pipeline
-
-        return getattr(pipeline, name)
-    if name == "ResultComparator":
-        from .sql.comparator import ResultComparator
-
-        return ResultComparator
-    if name == "load_grammar":
-        from .grammar import load_grammar
-
-        return load_grammar
-    if name == "derive_rng":
-        from ._seeding import derive_rng
-
-        return derive_rng
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module 'codegen_data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

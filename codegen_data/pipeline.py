@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .export.dataset import DatasetWriter
 from .groups import split_of
@@ -19,7 +19,7 @@ from .pool import Chunk, WorkerPool
 from .registry import get_task
 from .task import ConfigError, Task, TaskConfig
 
-__all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits"]
+__all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits", "ordered_outcomes", "Outcome"]
 
 CHUNK = 8  # indices per request: small enough to balance workers, large enough to amortize a round trip
 MAX_CANDIDATES_PER_SAMPLE = 50  # give up on a task that keeps less than 1 candidate in 50
@@ -157,32 +157,47 @@ class GenerationSummary:
         return sum(self.kept.values()) / self.seconds if self.seconds else 0.0
 
 
-def run_generation(
-    plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
-) -> GenerationSummary:
-    started = time.perf_counter()
-    tasks: dict[str, Task] = {
-        t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks
-    }
-    states = {t.name: _TaskProgress(t) for t in plan.tasks}
-    writer = DatasetWriter(out_dir, plan, tasks)
-    order = [t.name for t in plan.tasks]
-    seen_ids: set[str] = set()
-    seen_groups: set[tuple[str, str]] = set()
+@dataclass
+class Outcome:
+    """One candidate's fate, in index order: a kept ``record`` (with its ``split``) or a ``reject``."""
 
-    def duplicate(record: dict[str, Any]) -> str | None:
-        """Exact duplicates (same id: same prompt and answer) and structural ones (same group key in
-        the same task, hence the same split) are dropped unless the plan keeps them."""
-        if plan.keep_duplicates:
+    task: str
+    index: int
+    record: dict[str, Any] | None = None
+    split: str | None = None
+    reject: dict[str, Any] | None = None
+
+
+class _Deduplicator:
+    """Exact duplicates (same id: same prompt and answer) and structural ones (same group key in the
+    same task, hence the same split) are dropped unless the plan keeps them."""
+
+    def __init__(self, keep: bool):
+        self.keep = keep
+        self.ids: set[str] = set()
+        self.groups: set[tuple[str, str]] = set()
+
+    def reason(self, record: dict[str, Any]) -> str | None:
+        if self.keep:
             return None
         key = (record["task"], record.get("group", record["id"]))
-        if record["id"] in seen_ids:
+        if record["id"] in self.ids:
             return "duplicate_exact"
-        if key in seen_groups:
+        if key in self.groups:
             return "duplicate_structure"
-        seen_ids.add(record["id"])
-        seen_groups.add(key)
+        self.ids.add(record["id"])
+        self.groups.add(key)
         return None
+
+
+def ordered_outcomes(plan: GenerationPlan, *, workers: int = 1, states: dict[str, "_TaskProgress"] | None = None) -> Iterator[Outcome]:
+    """Run the plan on ``workers`` worker processes and yield every outcome in (task, index) order per
+    task, until each task has its quota of kept records (or gives up). Closing the iterator stops the
+    workers."""
+    states = states if states is not None else {}
+    states.update({t.name: _TaskProgress(t) for t in plan.tasks})
+    order = [t.name for t in plan.tasks]
+    dedup = _Deduplicator(plan.keep_duplicates)
     turn = 0
 
     def next_chunk() -> Chunk | None:
@@ -196,29 +211,28 @@ def run_generation(
                 return Chunk(state.plan.name, start, start + CHUNK)
         return None
 
-    def accept(message: dict[str, Any]) -> None:
+    def in_order(message: dict[str, Any]) -> Iterator[Outcome]:
         state = states[message["task"]]
         if state.done:
             return
         state.pending[message["i"]] = message
         while not state.done and state.emitted in state.pending:
-            outcome = state.pending.pop(state.emitted)
+            raw = state.pending.pop(state.emitted)
             state.emitted += 1
-            record = outcome.get("record")
-            reason = duplicate(record) if record is not None else None
-            if record is not None and reason is None:
+            record = raw.get("record")
+            if record is None:
+                yield Outcome(raw["task"], raw["i"], reject=raw["reject"])
+                continue
+            reason = dedup.reason(record)
+            if reason is None:
                 state.kept += 1
-                split = split_of(record.get("group", record["id"]), plan.splits)
-                writer.add_record(outcome["task"], split, record)
-                if progress:
-                    progress(1)
-            elif record is not None:
-                writer.add_reject(outcome["task"], outcome["i"], {
-                    "reason": reason, "detail": f"same {'id' if reason == 'duplicate_exact' else 'group'} as a kept record",
+                yield Outcome(raw["task"], raw["i"], record=record, split=split_of(record.get("group", record["id"]), plan.splits))
+            else:
+                yield Outcome(raw["task"], raw["i"], reject={
+                    "reason": reason,
+                    "detail": f"same {'id' if reason == 'duplicate_exact' else 'group'} as a kept record",
                     "candidate": {"id": record["id"], "group": record.get("group")},
                 })
-            else:
-                writer.add_reject(outcome["task"], outcome["i"], outcome["reject"])
         if state.done:
             state.pending.clear()
 
@@ -233,12 +247,33 @@ def run_generation(
     pool = WorkerPool(workers, init, item_deadline=deadline)
     try:
         for message in pool.run(next_chunk):
-            accept(message)
+            yield from in_order(message)
     except BaseException:
         pool.kill()
-        writer.abort()
         raise
     pool.close()
+
+
+def run_generation(
+    plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+) -> GenerationSummary:
+    started = time.perf_counter()
+    tasks: dict[str, Task] = {
+        t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks
+    }
+    writer = DatasetWriter(out_dir, plan, tasks)
+    states: dict[str, _TaskProgress] = {}
+    try:
+        for outcome in ordered_outcomes(plan, workers=workers, states=states):
+            if outcome.record is not None:
+                writer.add_record(outcome.task, outcome.split, outcome.record)
+                if progress:
+                    progress(1)
+            else:
+                writer.add_reject(outcome.task, outcome.index, outcome.reject)
+    except BaseException:
+        writer.abort()
+        raise
     complete = all(s.done for s in states.values())
     seconds = time.perf_counter() - started
     writer.finish(complete=complete)

@@ -170,6 +170,12 @@ class Task(ABC):
     def to_record(self, index: int, candidate: Any, execution: Any) -> dict[str, Any]:
         """The verified record (see the README's record format)."""
 
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """1.0 when ``answer`` (already extracted from the reply) is right for ``record``, else 0.0;
+        anything executable runs through ``scorer``'s sandboxes (see :mod:`codegen_data.scoring`)."""
+        raise NotImplementedError(f"{cls.name} has no scorer")
+
     def side_files(self, db_ids: list[str]) -> dict[str, str]:
         """Extra output files (relative path -> text) the kept records need, given the ``db_id``s they use."""
         return {}

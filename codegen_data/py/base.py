@@ -203,6 +203,25 @@ class ProgramTask(Task):
     def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
         return None
 
+    # score ------------------------------------------------------------------------------------
+    @staticmethod
+    def passes_tests(code: str, entry_point: str, tests: list[dict[str, str]], scorer: Any) -> bool:
+        """``code`` reproduces every test's output (or exception type) in the sandbox."""
+        result = scorer.sandbox.run(code, entry_point, [t["input"] for t in tests])
+        if result.status != "ok":
+            return False
+        for test, call in zip(tests, result.calls):
+            if "output" in test and not (call.status == "ok" and call.output == test["output"]):
+                return False
+            if "raises" in test and not (call.status == "error" and call.exception == test["raises"]):
+                return False
+        return True
+
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """The submitted function passes every hidden test (synthesis and repair)."""
+        return 1.0 if cls.passes_tests(answer, record["entry_point"], record["tests"], scorer) else 0.0
+
     # export -----------------------------------------------------------------------------------
     def tests_of(self, candidate: ProgramCandidate, execution: ProgramExecution) -> list[dict[str, str]]:
         tests = []

@@ -11,6 +11,7 @@ from .._seeding import stable_hash
 from ..grammar import load_grammar
 from ..groups import sql_structure_key
 from ..task import ConfigError, Reject, Task, TaskConfig
+from .comparator import DEFAULT_COMPARATOR
 from .domains import domain_names
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
 from .runtime import DatabaseSpec, SessionCache, build_database
@@ -143,6 +144,18 @@ class SqlTask(Task):
     def extra_verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
         """Task-specific checks after the shared ones; also where the second engine runs."""
         return None
+
+    # score ------------------------------------------------------------------------------------
+    score_engine: ClassVar[str] = "duckdb"  # where a predicted query runs
+
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """Execution accuracy: the predicted query's result equals the gold result (the comparator)."""
+        result = scorer.sql.run(record["meta"]["database"], answer, engine=cls.score_engine)
+        if not result.ok:
+            return 0.0
+        diff = DEFAULT_COMPARATOR.results_difference(record["result"], result.as_result(), order_matters=record["order_matters"])
+        return 1.0 if diff is None else 0.0
 
     # export -----------------------------------------------------------------------------------
     def base_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution, *, prompt: str, answer: str,

@@ -28,6 +28,12 @@ class PyInput(ProgramTask):
     name = "py_input"
     description = "Python function + an output -> arguments that produce it (CRUXEval-I style), checked by execution."
 
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """The predicted arguments, run in the sandbox, make the function return the output."""
+        test = {"input": answer, "output": record["output"]}
+        return 1.0 if cls.passes_tests(record["code"], record["entry_point"], [test], scorer) else 0.0
+
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program
         tests = self.tests_of(candidate, execution)

@@ -12,6 +12,7 @@ The answer is a Python literal; it is compared as a value, so ``"a"`` and ``'a'`
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
@@ -27,6 +28,15 @@ What does `{call}` return? Reply with the returned value as a Python literal onl
 class PyOutput(ProgramTask):
     name = "py_output"
     description = "Python function + a call -> the value it returns (CRUXEval-O style), checked as a literal value."
+
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """The answer is a literal of the same value (and type) as the output; nothing is executed."""
+        try:
+            value = ast.literal_eval(answer)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            return 0.0
+        return 1.0 if repr(value) == record["answer"] else 0.0
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..sql.base import SqlCandidate, SqlConfig, SqlTask
+from ..sql.comparator import DEFAULT_COMPARATOR
 from ..sql.scripts import table_text
 from ..sql.sqlite_dialect import to_sqlite
 from ..sql.verify import SqlExecution, second_engine
@@ -52,6 +53,30 @@ def result_table_text(columns: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
+def parse_table(text: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of an answer table (cells stripped; blank lines ignored)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return [], []
+    split = [[cell.strip() for cell in line.split("|")] for line in lines]
+    return split[0], split[1:]
+
+
+def _cell_value(cell: str) -> Any:
+    if cell == "NULL":
+        return None
+    if cell in ("true", "false"):
+        return cell == "true"
+    try:
+        return int(cell)
+    except ValueError:
+        pass
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
 @dataclass
 class SqlOutputConfig(SqlConfig):
     """As the other SQL tasks, with small tables and small results by default."""
@@ -65,6 +90,17 @@ class SQLOutput(SqlTask):
     name = "sql_output"
     description = "Small tables + a DuckDB query -> the result table it returns (predict execution)."
     config_class = SqlOutputConfig
+
+    @classmethod
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+        """The answer table equals the result: same column count, rows compared as values by the
+        result comparator (in order only when the query orders them); column names are not judged."""
+        header, rows = parse_table(answer)
+        if len(header) != len(record["result"]["columns"]):
+            return 0.0
+        expected = [[_cell_value(format_value(v)) for v in row] for row in record["result"]["rows"]]
+        got = [[_cell_value(c) for c in row] for row in rows]
+        return 1.0 if DEFAULT_COMPARATOR.equal(expected, got, order_matters=record["order_matters"]) else 0.0
 
     def to_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution) -> dict[str, Any]:
         q = candidate.query

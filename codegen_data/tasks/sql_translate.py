@@ -39,6 +39,7 @@ Reply with the SQLite query only."""
 class SQLTranslate(SqlTask):
     name = "sql_translate"
     description = "DuckDB SQL -> SQLite SQL; the reference translation is verified to return the same result in SQLite."
+    score_engine = "sqlite"
 
     def extra_verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
         sqlite_sql = to_sqlite(candidate.query.tree)

@@ -1,0 +1,70 @@
+"""Scoring an answer by execution: ``score(record, answer) -> float`` (1.0 right, 0.0 wrong).
+
+Each task scores its own records (``Task.score``); untrusted SQL runs in a separate hardened process
+(:class:`~codegen_data.sql.remote.SqlRunner`), untrusted Python in the fork-server sandbox
+(:class:`~codegen_data.sandbox.Sandbox`), never in this process.
+"""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from .answers import extract_answer
+from .registry import get_task
+
+__all__ = ["Scorer", "score"]
+
+
+class Scorer:
+    """The sandboxes scoring needs, started on first use and shared by every answer scored."""
+
+    def __init__(self, *, timeout: float = 2.0):
+        self.timeout = timeout
+        self._sql = None
+        self._sandbox = None
+
+    @property
+    def sql(self):
+        if self._sql is None:
+            from .sql.remote import SqlRunner
+
+            self._sql = SqlRunner(timeout=self.timeout)
+        return self._sql
+
+    @property
+    def sandbox(self):
+        if self._sandbox is None:
+            from .sandbox import Sandbox
+
+            self._sandbox = Sandbox(timeout=self.timeout)
+        return self._sandbox
+
+    def score(self, record: dict[str, Any], answer: str) -> float:
+        task = get_task(record["task"])
+        return float(task.score(record, extract_answer(answer), self))
+
+    def close(self) -> None:
+        if self._sql is not None:
+            self._sql.close()
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+    def __enter__(self) -> "Scorer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_default: Scorer | None = None
+
+
+def score(record: dict[str, Any], answer: str) -> float:
+    """1.0 when ``answer`` (raw model text; fences and ``[ANSWER]`` wrappers are removed) is right for
+    ``record`` by execution, else 0.0."""
+    global _default
+    if _default is None:
+        _default = Scorer()
+        atexit.register(_default.close)
+    return _default.score(record, answer)
