@@ -152,3 +152,78 @@ def doctor() -> None:
             mark = f"inactive ({state})" if not str(state).startswith("active") else str(state)
         click.echo(f"  {layer:<22} {mark}")
     click.echo("SQL sandbox: DuckDB with external access, extension loading and config changes off (always on)")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--workers", type=int, default=2, show_default=True, help="Worker processes re-executing records.")
+def verify(directory: Path, workers: int) -> None:
+    """Check DIRECTORY's file hashes and re-execute every record's reference from its files alone.
+
+    Exits 1, naming the records, if any label no longer reproduces.
+    """
+    from .audit import verify_dataset
+
+    if not (directory / "manifest.json").is_file():
+        raise _fail(f"{directory} is not a codegen-data dataset (no manifest.json)")
+    if workers < 1:
+        raise _fail(f"--workers must be at least 1, got {workers}")
+    bar = click.progressbar(length=_record_count(directory), label="verifying", file=sys.stderr) if sys.stderr.isatty() else None
+    if bar is not None:
+        bar.__enter__()
+    try:
+        result = verify_dataset(directory, workers=workers, progress=bar.update if bar else None)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(result.report())
+    sys.exit(result.exit_code)
+
+
+def _record_count(directory: Path) -> int:
+    import json
+
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        return sum(s.get("records", 0) for s in manifest.get("splits", {}).values())
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def _dataset_dir(directory: Path) -> Path:
+    if not (directory / "manifest.json").is_file():
+        raise _fail(f"{directory} is not a codegen-data dataset (no manifest.json)")
+    return directory
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON instead of a table.")
+def stats(directory: Path, as_json: bool) -> None:
+    """Counts of DIRECTORY by split, task, difficulty and feature; lengths; rejects; engine agreement."""
+    import json
+
+    from .report import dataset_stats, stats_table
+
+    try:
+        numbers = dataset_stats(_dataset_dir(directory))
+    except (ValueError, OSError) as exc:
+        raise _fail(f"cannot read {directory}: {exc}") from None
+    click.echo(json.dumps(numbers, indent=2) if as_json else stats_table(numbers))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (one self-contained page, no network needed).")
+def report(directory: Path, out: Path) -> None:
+    """Write a self-contained HTML report with charts of DIRECTORY."""
+    from .report import write_report
+
+    try:
+        path = write_report(_dataset_dir(directory), out)
+    except (ValueError, OSError) as exc:
+        raise _fail(f"cannot write the report to {out}: {getattr(exc, 'strerror', None) or exc}") from None
+    click.echo(f"report written to {path}")
