@@ -69,3 +69,24 @@ def test_unwritable_directory_is_a_clear_error(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     assert_one_line_error(cli("generate", "text_to_sql", "-n", "2", "-o", str(locked / "x")), "cannot write to")
+
+
+def test_verify_stats_and_report_from_the_command_line(sql_dataset, tmp_path):
+    import shutil
+
+    proc = cli("verify", str(sql_dataset))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert cli("stats", str(sql_dataset)).returncode == 0
+    html = tmp_path / "r.html"
+    assert cli("report", str(sql_dataset), "-o", str(html)).returncode == 0 and html.stat().st_size > 1000
+    copy = tmp_path / "copy"
+    shutil.copytree(sql_dataset, copy)
+    lines = (copy / "data" / "test.jsonl").read_text().splitlines()
+    record = json.loads(lines[0])
+    record["result"]["rows"][0][0] = "altered"
+    lines[0] = json.dumps(record)
+    (copy / "data" / "test.jsonl").write_text("\n".join(lines) + "\n")
+    proc = cli("verify", str(copy))
+    assert proc.returncode == 1 and record["id"] in proc.stdout
+    assert_one_line_error(cli("verify", str(tmp_path / "nothing")), "is not a codegen-data dataset")
+    assert_one_line_error(cli("stats", str(tmp_path / "nothing")), "is not a codegen-data dataset")

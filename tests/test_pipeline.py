@@ -131,3 +131,22 @@ def test_committed_sample_is_what_the_code_makes(tmp_path, manifest_path):
         if rel in ("manifest.json", "README.md"):  # these name the Python and engine versions
             continue
         assert (out / rel).read_bytes() == (sample / rel).read_bytes(), f"{rel}: regenerate with `{manifest['command']} -o datasets/{sample.name}`"
+
+
+def test_card_numbers_match_the_data_files(sql_dataset):
+    import collections
+    import re
+
+    card = (sql_dataset / "README.md").read_text()
+    records = read_records(sql_dataset)
+    by_task = collections.Counter(r["task"] for r in records)
+    levels = collections.Counter((r["task"], r["difficulty"]) for r in records)
+    for task, count in by_task.items():
+        row = re.search(rf"^\| {task} \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|", card, re.M)
+        assert row, task
+        assert int(row.group(1)) == count
+        assert [int(row.group(i)) for i in range(2, 6)] == [levels[(task, lvl)] for lvl in ("easy", "medium", "hard", "extra")]
+    rejects = collections.Counter(json.loads(l)["reason"] for l in (sql_dataset / "rejects.jsonl").read_text().splitlines())
+    for reason, count in rejects.items():
+        assert f"| {reason} | {count} |" in card
+    assert f"{len(records)} execution-verified records" in card
