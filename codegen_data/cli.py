@@ -227,3 +227,19 @@ def report(directory: Path, out: Path) -> None:
     except (ValueError, OSError) as exc:
         raise _fail(f"cannot write the report to {out}: {getattr(exc, 'strerror', None) or exc}") from None
     click.echo(f"report written to {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", required=True,
+              help="chat, prompt-completion, inspect, lm-eval or humaneval (see the README's Exports).")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True, help="Output directory.")
+def export(directory: Path, fmt: str, out: Path) -> None:
+    """Write DIRECTORY's splits in a format training and evaluation tools read."""
+    from .export.exporter import export_dataset
+
+    try:
+        summary = export_dataset(directory, fmt, out)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    click.echo(summary.text())
