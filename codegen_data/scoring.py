@@ -8,12 +8,39 @@ Each task scores its own records (``Task.score``); untrusted SQL runs in a separ
 from __future__ import annotations
 
 import atexit
+from dataclasses import dataclass
 from typing import Any
 
 from .answers import extract_answer
 from .registry import get_task
 
-__all__ = ["Scorer", "score"]
+__all__ = ["Scorer", "Verdict", "score", "FAILURES"]
+
+FAILURES = {
+    "no_answer": "the reply holds no answer",
+    "syntax_error": "the answer does not parse (SQL or Python)",
+    "execution_error": "the answer raised an error or was refused when run",
+    "timeout": "the answer ran past its time limit (or was killed)",
+    "wrong_answer": "the answer ran but its result differs from the reference",
+}
+"""Why a prediction failed; the evaluator's reports use these names."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one prediction: ``failure`` is a key of :data:`FAILURES` when not ``passed``."""
+
+    passed: bool
+    failure: str | None = None
+    error: str = ""
+
+    @classmethod
+    def ok(cls) -> "Verdict":
+        return cls(True)
+
+    @classmethod
+    def fail(cls, failure: str, error: str = "") -> "Verdict":
+        return cls(False, failure, error[:500])
 
 
 class Scorer:
@@ -40,9 +67,15 @@ class Scorer:
             self._sandbox = Sandbox(timeout=self.timeout)
         return self._sandbox
 
+    def judge(self, record: dict[str, Any], answer: str) -> Verdict:
+        """The verdict on a raw model reply (the answer is extracted first)."""
+        extracted = extract_answer(answer)
+        if not extracted:
+            return Verdict.fail("no_answer")
+        return get_task(record["task"]).score(record, extracted, self)
+
     def score(self, record: dict[str, Any], answer: str) -> float:
-        task = get_task(record["task"])
-        return float(task.score(record, extract_answer(answer), self))
+        return 1.0 if self.judge(record, answer).passed else 0.0
 
     def close(self) -> None:
         if self._sql is not None:

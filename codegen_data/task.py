@@ -171,9 +171,9 @@ class Task(ABC):
         """The verified record (see the README's record format)."""
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
-        """1.0 when ``answer`` (already extracted from the reply) is right for ``record``, else 0.0;
-        anything executable runs through ``scorer``'s sandboxes (see :mod:`codegen_data.scoring`)."""
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> Any:
+        """The :class:`~codegen_data.scoring.Verdict` on ``answer`` (already extracted from the reply)
+        for ``record``; anything executable runs through ``scorer``'s sandboxes."""
         raise NotImplementedError(f"{cls.name} has no scorer")
 
     def side_files(self, db_ids: list[str]) -> dict[str, str]:

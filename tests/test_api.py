@@ -77,3 +77,21 @@ def test_hostile_answers_score_zero_and_do_no_harm(records, tmp_path):
         assert scorer.score(prog, f"def {prog['entry_point']}(*a):\n    while True:\n        pass\n") == 0.0
         assert scorer.score(sql, sql["answer"]) == 1.0  # the scorer still works afterwards
     assert not target.exists()
+
+
+def test_verdicts_name_why_a_prediction_failed(records):
+    sql = next(r for r in records if r["task"] == "text_to_sql")
+    prog = next(r for r in records if r["task"] == "py_synthesis")
+    out = next(r for r in records if r["task"] == "py_output")
+    entry = prog["entry_point"]
+    with codegen_data.Scorer() as scorer:
+        assert scorer.judge(sql, "SELEC nonsense FROM").failure == "syntax_error"
+        assert scorer.judge(sql, "SELECT no_such_column FROM no_such_table").failure == "execution_error"
+        assert scorer.judge(sql, "SELECT count(*) FROM range(1000000000000) a, range(1000) b").failure == "timeout"
+        assert scorer.judge(sql, "SELECT 1 AS x").failure == "wrong_answer"
+        assert scorer.judge(sql, "   ").failure == "no_answer"
+        assert scorer.judge(prog, f"def {entry}(:\n").failure == "syntax_error"
+        assert scorer.judge(prog, f"def {entry}(*a):\n    raise KeyError('x')\n").failure == "execution_error"
+        assert scorer.judge(prog, f"def {entry}(*a):\n    while True:\n        pass\n").failure == "timeout"
+        assert scorer.judge(out, "f(").failure == "syntax_error"
+        assert scorer.judge(out, out["answer"]).passed

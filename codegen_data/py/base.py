@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
+from ..scoring import Verdict
 from ..groups import python_structure_key
 from ..sandbox import ProgramResult, Sandbox
 from ..task import ConfigError, Reject, Task, TaskConfig
@@ -205,22 +206,29 @@ class ProgramTask(Task):
 
     # score ------------------------------------------------------------------------------------
     @staticmethod
-    def passes_tests(code: str, entry_point: str, tests: list[dict[str, str]], scorer: Any) -> bool:
-        """``code`` reproduces every test's output (or exception type) in the sandbox."""
+    def run_tests(code: str, entry_point: str, tests: list[dict[str, str]], scorer: Any) -> Verdict:
+        """Whether ``code`` reproduces every test's output (or exception type) in the sandbox."""
         result = scorer.sandbox.run(code, entry_point, [t["input"] for t in tests])
+        if result.status in ("timeout", "killed"):
+            return Verdict.fail("timeout", result.error or result.status)
         if result.status != "ok":
-            return False
+            kind = "syntax_error" if (result.error or "").startswith(("SyntaxError", "IndentationError")) else "execution_error"
+            return Verdict.fail(kind, result.error or result.status)
         for test, call in zip(tests, result.calls):
+            if call.status in ("timeout", "killed"):
+                return Verdict.fail("timeout", f"{entry_point}({test['input']})")
             if "output" in test and not (call.status == "ok" and call.output == test["output"]):
-                return False
+                if call.status == "error":
+                    return Verdict.fail("execution_error", f"{entry_point}({test['input']}) raised {call.exception}")
+                return Verdict.fail("wrong_answer", f"{entry_point}({test['input']}) returned {call.output}, expected {test['output']}")
             if "raises" in test and not (call.status == "error" and call.exception == test["raises"]):
-                return False
-        return True
+                return Verdict.fail("wrong_answer", f"{entry_point}({test['input']}) should raise {test['raises']}")
+        return Verdict.ok()
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> Verdict:
         """The submitted function passes every hidden test (synthesis and repair)."""
-        return 1.0 if cls.passes_tests(answer, record["entry_point"], record["tests"], scorer) else 0.0
+        return cls.run_tests(answer, record["entry_point"], record["tests"], scorer)
 
     # export -----------------------------------------------------------------------------------
     def tests_of(self, candidate: ProgramCandidate, execution: ProgramExecution) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
+from ..scoring import Verdict
 from ..groups import sql_structure_key
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .comparator import DEFAULT_COMPARATOR
@@ -149,13 +150,16 @@ class SqlTask(Task):
     score_engine: ClassVar[str] = "duckdb"  # where a predicted query runs
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> Verdict:
         """Execution accuracy: the predicted query's result equals the gold result (the comparator)."""
         result = scorer.sql.run(record["meta"]["database"], answer, engine=cls.score_engine)
+        if result.status == "timeout":
+            return Verdict.fail("timeout", result.error or "")
         if not result.ok:
-            return 0.0
+            kind = "syntax_error" if "Parser Error" in (result.error or "") or "syntax error" in (result.error or "") else "execution_error"
+            return Verdict.fail(kind, result.error or result.status)
         diff = DEFAULT_COMPARATOR.results_difference(record["result"], result.as_result(), order_matters=record["order_matters"])
-        return 1.0 if diff is None else 0.0
+        return Verdict.ok() if diff is None else Verdict.fail("wrong_answer", diff)
 
     # export -----------------------------------------------------------------------------------
     def base_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution, *, prompt: str, answer: str,

@@ -29,10 +29,9 @@ class PyInput(ProgramTask):
     description = "Python function + an output -> arguments that produce it (CRUXEval-I style), checked by execution."
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any):
         """The predicted arguments, run in the sandbox, make the function return the output."""
-        test = {"input": answer, "output": record["output"]}
-        return 1.0 if cls.passes_tests(record["code"], record["entry_point"], [test], scorer) else 0.0
+        return cls.run_tests(record["code"], record["entry_point"], [{"input": answer, "output": record["output"]}], scorer)
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

@@ -16,6 +16,7 @@ import ast
 from typing import Any
 
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
+from ..scoring import Verdict
 
 PROMPT = """Here is a Python function:
 
@@ -30,13 +31,13 @@ class PyOutput(ProgramTask):
     description = "Python function + a call -> the value it returns (CRUXEval-O style), checked as a literal value."
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> Verdict:
         """The answer is a literal of the same value (and type) as the output; nothing is executed."""
         try:
             value = ast.literal_eval(answer)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            return 0.0
-        return 1.0 if repr(value) == record["answer"] else 0.0
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+            return Verdict.fail("syntax_error", f"not a Python literal: {type(exc).__name__}")
+        return Verdict.ok() if repr(value) == record["answer"] else Verdict.fail("wrong_answer", f"{value!r} != {record['answer']}")
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

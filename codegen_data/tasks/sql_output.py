@@ -18,6 +18,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..sql.base import SqlCandidate, SqlConfig, SqlTask
+from ..scoring import Verdict
 from ..sql.comparator import DEFAULT_COMPARATOR
 from ..sql.scripts import table_text
 from ..sql.sqlite_dialect import to_sqlite
@@ -92,15 +93,16 @@ class SQLOutput(SqlTask):
     config_class = SqlOutputConfig
 
     @classmethod
-    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> float:
+    def score(cls, record: dict[str, Any], answer: str, scorer: Any) -> Verdict:
         """The answer table equals the result: same column count, rows compared as values by the
         result comparator (in order only when the query orders them); column names are not judged."""
         header, rows = parse_table(answer)
         if len(header) != len(record["result"]["columns"]):
-            return 0.0
+            return Verdict.fail("wrong_answer", f"{len(header)} columns, expected {len(record['result']['columns'])}")
         expected = [[_cell_value(format_value(v)) for v in row] for row in record["result"]["rows"]]
         got = [[_cell_value(c) for c in row] for row in rows]
-        return 1.0 if DEFAULT_COMPARATOR.equal(expected, got, order_matters=record["order_matters"]) else 0.0
+        diff = DEFAULT_COMPARATOR.difference(expected, got, order_matters=record["order_matters"])
+        return Verdict.ok() if diff is None else Verdict.fail("wrong_answer", diff)
 
     def to_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution) -> dict[str, Any]:
         q = candidate.query
