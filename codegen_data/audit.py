@@ -26,20 +26,20 @@ sandbox there. This process reads back what each run did and decides every verdi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ._processes import start_helper
+from .export.dataset import file_sha256
 from .sql.comparator import DEFAULT_COMPARATOR
 
 __all__ = ["AuditFailure", "AuditResult", "check_files", "split_files", "verify_dataset"]
@@ -101,14 +101,6 @@ class AuditResult:
 # --- pass 1: files -------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _inside(root: Path, rel: str) -> Path | None:
     """``root / rel`` when it stays inside ``root``, else None (a manifest is untrusted too)."""
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
@@ -154,7 +146,7 @@ def check_files(root: Path) -> list[str]:
             problems.append(f"manifest lists a path outside the dataset: {rel!r}")
         elif not path.is_file():
             problems.append(f"missing file: {rel}")
-        elif not isinstance(entry, dict) or _sha256(path) != entry.get("sha256"):
+        elif not isinstance(entry, dict) or file_sha256(path) != entry.get("sha256"):
             problems.append(f"altered file: {rel} (sha256 differs from the manifest)")
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
@@ -462,19 +454,7 @@ def _batches(jobs: Iterable[_Job]) -> list[_Batch]:
 
 class _AuditWorkerProcess:
     def __init__(self, settings: dict[str, Any]):
-        # As codegen_data.pool: no user site (-s), no PYTHON* variable but the hash seed, cwd "/".
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYTHONHASHSEED"] = "0"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-m", "codegen_data.audit_worker"],
-            cwd="/",
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None,
-            env=env,
-            start_new_session=True,
-            bufsize=0,
-        )
+        self.proc = start_helper("codegen_data.audit_worker")
         self.buffer = b""
         self.batch: _Batch | None = None
         self.pending: list[_Job] = []

@@ -293,11 +293,9 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
 
 def main() -> None:
     _limit_process()
-    # The protocol gets a private copy of fd 1; anything a library prints goes to stderr instead.
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    serve(sys.stdin, protocol)
+    from ._processes import protocol_stream
+
+    serve(sys.stdin, protocol_stream())
 
 
 if __name__ == "__main__":

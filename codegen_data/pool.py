@@ -13,10 +13,11 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from ._processes import start_helper
 
 __all__ = ["WorkerPool", "Chunk"]
 
@@ -30,21 +31,7 @@ class Chunk:
 
 class _Worker:
     def __init__(self, init_message: dict[str, Any]):
-        # "-I style" isolation, but -I implies -E, which would ignore PYTHONHASHSEED: so no user site
-        # (-s), no PYTHON* variable but the hash seed, and a neutral working directory (cwd is on
-        # sys.path with -m).
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYTHONHASHSEED"] = "0"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-m", "codegen_data.worker"],
-            cwd="/",
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None,
-            env=env,
-            start_new_session=True,  # Ctrl-C reaches the parent, which then stops the workers itself
-            bufsize=0,
-        )
+        self.proc = start_helper("codegen_data.worker")
         self.buffer = b""
         self.chunk: Chunk | None = None
         self.next_index = 0

@@ -7,9 +7,8 @@ imported it first; a module there without ``TASK`` is an error, not a silent ski
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 
+from ._plugins import discover
 from .task import ConfigError, Task
 
 __all__ = ["get_task", "task_names", "all_tasks"]
@@ -17,20 +16,9 @@ __all__ = ["get_task", "task_names", "all_tasks"]
 
 @functools.lru_cache(maxsize=None)
 def all_tasks() -> dict[str, type[Task]]:
-    from . import tasks as package
+    from . import tasks
 
-    found: dict[str, type[Task]] = {}
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        task = getattr(module, "TASK", None)
-        if not (isinstance(task, type) and issubclass(task, Task)):
-            raise RuntimeError(f"{module.__name__} defines no TASK (a Task subclass)")
-        if task.name in found:
-            raise RuntimeError(f"task name {task.name!r} is defined twice")
-        found[task.name] = task
-    return found
+    return discover(tasks, "TASK", Task, "task")
 
 
 def task_names() -> list[str]:

@@ -13,12 +13,12 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import traceback
 from typing import Any, TextIO
 
+from ._processes import protocol_stream
 from .registry import get_task
 from .task import Reject, Task
 
@@ -68,11 +68,7 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
 
 def main() -> None:
     _limit_process()
-    # The protocol gets a private copy of fd 1; anything a library prints goes to stderr instead.
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    serve(sys.stdin, protocol)
+    serve(sys.stdin, protocol_stream())
 
 
 if __name__ == "__main__":

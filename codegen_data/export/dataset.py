@@ -29,7 +29,7 @@ from .card import render_card
 if TYPE_CHECKING:
     from ..pipeline import GenerationPlan
 
-__all__ = ["DatasetWriter", "OutputError", "engine_versions", "OUTPUT_ENTRIES"]
+__all__ = ["DatasetWriter", "OutputError", "engine_versions", "file_sha256", "OUTPUT_ENTRIES"]
 
 OUTPUT_ENTRIES = ("README.md", "manifest.json", "data", "rejects.jsonl", "databases")
 """What a dataset directory holds; only these are replaced when a dataset is regenerated in place."""
@@ -51,7 +51,7 @@ def engine_versions() -> dict[str, str]:
     }
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -183,7 +183,7 @@ class DatasetWriter:
         files = {}
         for path in sorted(x for x in self.partial.rglob("*") if x.is_file()):
             rel = path.relative_to(self.partial).as_posix()
-            entry: dict[str, Any] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+            entry: dict[str, Any] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
             if rel.endswith(".jsonl"):
                 with path.open("rb") as f:
                     entry["records"] = sum(1 for _ in f)

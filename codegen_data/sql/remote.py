@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from .._processes import protocol_stream, start_helper
 from .executor import QueryResult
 
 __all__ = ["SqlRunner"]
@@ -35,13 +36,8 @@ class SqlRunner:
         self._proc: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYTHONHASHSEED"] = "0"
         args = json.dumps({"timeout": self.timeout, "memory_limit_mb": self.memory_limit_mb, "max_rows": self.max_rows})
-        return subprocess.Popen(
-            [sys.executable, "-s", "-m", "codegen_data.sql.remote", args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd="/", start_new_session=True, bufsize=0,
-        )
+        return start_helper("codegen_data.sql.remote", args)
 
     def run(self, database: dict[str, Any], sql: str, *, engine: str = "duckdb") -> QueryResult:
         if self._proc is None or self._proc.poll() is not None:
@@ -96,8 +92,7 @@ def _serve() -> None:
     from .runtime import DatabaseSpec, SessionCache
 
     options = json.loads(sys.argv[1])
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
+    protocol = protocol_stream()
     cache = SessionCache(timeout=options["timeout"], memory_limit_mb=options["memory_limit_mb"], max_rows=options["max_rows"], size=16)
     for line in sys.stdin:
         request = json.loads(line)

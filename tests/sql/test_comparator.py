@@ -1,7 +1,6 @@
 import datetime as dt
 import decimal
 
-import pytest
 from hypothesis import given, strategies as st
 
 from codegen_data.sql.comparator import DEFAULT_COMPARATOR as C, ResultComparator, to_json_value

@@ -9,11 +9,10 @@ not a silent skip. :func:`codegen_data.export.exporter.export_dataset` drives a 
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from ..._plugins import discover
 from ...task import ConfigError
 
 __all__ = ["ExportFormat", "Skip", "all_formats", "format_names", "get_format", "passthrough"]
@@ -55,20 +54,9 @@ class ExportFormat:
 
 @functools.lru_cache(maxsize=None)
 def all_formats() -> dict[str, type[ExportFormat]]:
-    from . import __path__ as folder
+    import sys
 
-    found: dict[str, type[ExportFormat]] = {}
-    for info in sorted(pkgutil.iter_modules(folder), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        fmt = getattr(module, "FORMAT", None)
-        if not (isinstance(fmt, type) and issubclass(fmt, ExportFormat)):
-            raise RuntimeError(f"{module.__name__} defines no FORMAT (an ExportFormat subclass)")
-        if fmt.name in found:
-            raise RuntimeError(f"export format name {fmt.name!r} is defined twice")
-        found[fmt.name] = fmt
-    return found
+    return discover(sys.modules[__name__], "FORMAT", ExportFormat, "export format")
 
 
 def format_names() -> list[str]:
