@@ -243,3 +243,69 @@ def export(directory: Path, fmt: str, out: Path) -> None:
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(summary.text())
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path), required=False)
+@click.option("--predictions", "predictions", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help='JSONL: {"id": ..., "prediction": "..."} or {"id": ..., "predictions": [...]} per line '
+                   "(for --benchmark: that benchmark's own predictions file).")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write report.json here (written atomically).")
+@click.option("--k", "k", default="1,5,10", show_default=True, help="pass@k values to report.")
+@click.option("--workers", type=int, default=2, show_default=True, help="Scoring processes.")
+@click.option("--timeout", type=float, default=2.0, show_default=True, help="Seconds one prediction may run.")
+@click.option("--split", default=None, help="Score only this split of DIRECTORY [default: all].")
+@click.option("--benchmark", type=click.Choice(["cruxeval-output", "cruxeval-input", "humaneval"]), default=None,
+              help="Score an existing benchmark instead of a codegen-data dataset (needs --data).")
+@click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The benchmark's data file (cruxeval.jsonl, HumanEval.jsonl.gz).")
+def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str, workers: int, timeout: float,
+             split: str | None, benchmark: str | None, data: Path | None) -> None:
+    """Score a model's predictions on DIRECTORY (or on --benchmark) by executing them in the sandbox.
+
+    Prints pass@k overall and per task, difficulty and feature; -o writes the full report.json that
+    `codegen-data compare` reads.
+    """
+    if benchmark is not None:
+        from .benchmarks import benchmark_command
+
+        if data is None:
+            raise _fail("--benchmark needs --data (the benchmark's data file)")
+        if directory is not None:
+            raise _fail("give either a dataset DIRECTORY or --benchmark, not both")
+        def run():
+            return benchmark_command(benchmark, data, predictions, out=out, k=k, workers=workers, timeout=timeout)
+    else:
+        from .evaluate import evaluate_command
+
+        if directory is None:
+            raise _fail("missing the dataset DIRECTORY (or use --benchmark)")
+        def run():
+            return evaluate_command(directory, predictions, out=out, k=k, workers=workers, timeout=timeout, split=split)
+    try:
+        code, text = run()
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    click.echo(text)
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--max-drop", type=float, default=0.01, show_default=True,
+              help="Largest allowed drop of pass@1, overall or for any task (a fraction).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "junit"]), default="text", show_default=True,
+              help="text for a terminal, markdown for a pull-request comment, junit for a CI test report.")
+def compare(base: Path, new: Path, max_drop: float, fmt: str) -> None:
+    """Compare two report.json files of the same dataset; exit 1 on a regression (the CI gate).
+
+    Lists the items that flipped, the features where a drop concentrates, and whether the drop is
+    larger than chance (an exact paired test over items). Exit 2 when the reports cannot be compared.
+    """
+    from .compare import compare_command
+
+    code, text = compare_command(base, new, max_drop=max_drop, fmt=fmt)
+    click.echo(text, err=code == 2)
+    sys.exit(code)

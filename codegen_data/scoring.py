@@ -69,7 +69,7 @@ class Scorer:
 
     def judge(self, record: dict[str, Any], answer: str) -> Verdict:
         """The verdict on a raw model reply (the answer is extracted first)."""
-        extracted = extract_answer(answer)
+        extracted = extract_answer(answer, record.get("task"))
         if not extracted:
             return Verdict.fail("no_answer")
         return get_task(record["task"]).score(record, extracted, self)

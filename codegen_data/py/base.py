@@ -218,6 +218,8 @@ class ProgramTask(Task):
             if call.status in ("timeout", "killed"):
                 return Verdict.fail("timeout", f"{entry_point}({test['input']})")
             if "output" in test and not (call.status == "ok" and call.output == test["output"]):
+                if call.status == "error" and call.exception in ("SyntaxError", "IndentationError"):
+                    return Verdict.fail("syntax_error", f"{entry_point}({test['input']}) does not parse")
                 if call.status == "error":
                     return Verdict.fail("execution_error", f"{entry_point}({test['input']}) raised {call.exception}")
                 return Verdict.fail("wrong_answer", f"{entry_point}({test['input']}) returned {call.output}, expected {test['output']}")

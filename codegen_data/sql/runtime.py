@@ -41,19 +41,34 @@ def build_database(spec: DatabaseSpec) -> Database:
     )
 
 
-@dataclass
 class DatabaseSessions:
-    """One database opened three ways: DuckDB, DuckDB with every table's rows in another order, SQLite."""
+    """One database opened up to three ways, each on first use: DuckDB, DuckDB with every table's
+    rows in another order (for the determinism check), and SQLite."""
 
-    db: Database
-    duckdb: DuckDBSession
-    duckdb_shuffled: DuckDBSession
-    sqlite: SQLiteSession
+    def __init__(self, db: Database, *, shuffle_seed: object, timeout: float, memory_limit_mb: int, max_rows: int):
+        self.db = db
+        self._shuffle_seed = shuffle_seed
+        self._options = dict(timeout=timeout, max_rows=max_rows)
+        self._memory_limit_mb = memory_limit_mb
+
+    @functools.cached_property
+    def duckdb(self) -> DuckDBSession:
+        return DuckDBSession(self.db, memory_limit_mb=self._memory_limit_mb, **self._options)
+
+    @functools.cached_property
+    def duckdb_shuffled(self) -> DuckDBSession:
+        copy = shuffled(self.db, derive_rng(self._shuffle_seed, "shuffle", self.db.db_id))
+        return DuckDBSession(copy, memory_limit_mb=self._memory_limit_mb, **self._options)
+
+    @functools.cached_property
+    def sqlite(self) -> SQLiteSession:
+        return SQLiteSession(self.db, **self._options)
 
     def close(self) -> None:
-        self.duckdb.close()
-        self.duckdb_shuffled.close()
-        self.sqlite.close()
+        for name in ("duckdb", "duckdb_shuffled", "sqlite"):
+            session = self.__dict__.pop(name, None)
+            if session is not None:
+                session.close()
 
 
 class SessionCache:
@@ -70,15 +85,9 @@ class SessionCache:
         if spec in self._open:
             self._open.move_to_end(spec)
             return self._open[spec]
-        db = build_database(spec)
-        kwargs = dict(timeout=self.timeout, max_rows=self.max_rows)
         sessions = DatabaseSessions(
-            db=db,
-            duckdb=DuckDBSession(db, memory_limit_mb=self.memory_limit_mb, **kwargs),
-            duckdb_shuffled=DuckDBSession(
-                shuffled(db, derive_rng(spec.seed, "shuffle", spec.db_id)), memory_limit_mb=self.memory_limit_mb, **kwargs
-            ),
-            sqlite=SQLiteSession(db, **kwargs),
+            build_database(spec), shuffle_seed=spec.seed, timeout=self.timeout,
+            memory_limit_mb=self.memory_limit_mb, max_rows=self.max_rows,
         )
         self._open[spec] = sessions
         if len(self._open) > self.size:

@@ -6,23 +6,17 @@ import pytest
 import sqlglot
 
 from codegen_data.sql.domains import load_domains
-from codegen_data.sql.executor import DuckDBSession, SQLiteSession
 from codegen_data.sql.features import classify_difficulty, detect_features
 from codegen_data.sql.generator import QueryCandidate
 from codegen_data.sql.runtime import DatabaseSessions
-from codegen_data.sql.synth import shuffled, synthesize_database
+from codegen_data.sql.synth import synthesize_database
 from codegen_data.sql import verify
 
 
 @pytest.fixture(scope="module")
 def sessions():
     db = synthesize_database(random.Random(7), load_domains()["retail"], db_id="retail_v", min_rows=30, max_rows=40)
-    s = DatabaseSessions(
-        db=db,
-        duckdb=DuckDBSession(db),
-        duckdb_shuffled=DuckDBSession(shuffled(db, random.Random(1))),
-        sqlite=SQLiteSession(db),
-    )
+    s = DatabaseSessions(db, shuffle_seed=1, timeout=2.0, memory_limit_mb=256, max_rows=10_000)
     yield s
     s.close()
 
