@@ -252,39 +252,43 @@ def export(directory: Path, fmt: str, out: Path) -> None:
                    "(for --benchmark: that benchmark's own predictions file).")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write report.json here (written atomically).")
-@click.option("--k", "k", default="1,5,10", show_default=True, help="pass@k values to report.")
+@click.option("--k", "k", default=None,
+              help="pass@k values to report [default: 1,5,10; a benchmark's own: 1,5 for CRUXEval, 1,10,100 for HumanEval].")
 @click.option("--workers", type=int, default=2, show_default=True, help="Scoring processes.")
-@click.option("--timeout", type=float, default=2.0, show_default=True, help="Seconds one prediction may run.")
+@click.option("--timeout", type=float, default=None,
+              help="Seconds one prediction may run [default: 2; a benchmark's own: 3].")
 @click.option("--split", default=None, help="Score only this split of DIRECTORY [default: all].")
 @click.option("--benchmark", type=click.Choice(["cruxeval-output", "cruxeval-input", "humaneval"]), default=None,
               help="Score an existing benchmark instead of a codegen-data dataset (needs --data).")
 @click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The benchmark's data file (cruxeval.jsonl, HumanEval.jsonl.gz).")
-def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str, workers: int, timeout: float,
+def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str | None, workers: int, timeout: float | None,
              split: str | None, benchmark: str | None, data: Path | None) -> None:
     """Score a model's predictions on DIRECTORY (or on --benchmark) by executing them in the sandbox.
 
     Prints pass@k overall and per task, difficulty and feature; -o writes the full report.json that
     `codegen-data compare` reads.
     """
-    if benchmark is not None:
-        from .benchmarks import benchmark_command
+    from .evaluate import evaluate_command, parse_ks, summary_table
 
-        if data is None:
-            raise _fail("--benchmark needs --data (the benchmark's data file)")
-        if directory is not None:
-            raise _fail("give either a dataset DIRECTORY or --benchmark, not both")
-        def run():
-            return benchmark_command(benchmark, data, predictions, out=out, k=k, workers=workers, timeout=timeout)
-    else:
-        from .evaluate import evaluate_command
-
-        if directory is None:
-            raise _fail("missing the dataset DIRECTORY (or use --benchmark)")
-        def run():
-            return evaluate_command(directory, predictions, out=out, k=k, workers=workers, timeout=timeout, split=split)
+    if workers < 1:
+        raise _fail(f"--workers must be at least 1, got {workers}")
     try:
-        code, text = run()
+        if benchmark is not None:
+            from .benchmarks import benchmark_report
+
+            if data is None:
+                raise _fail("--benchmark needs --data (the benchmark's data file)")
+            if directory is not None:
+                raise _fail("give either a dataset DIRECTORY or --benchmark, not both")
+            report = benchmark_report(benchmark, data, predictions, workers=workers, out=out,
+                                      ks=parse_ks(k) if k else None, timeout=timeout)
+            code, text = 0, summary_table(report) + (f"\nreport written to {out}" if out else "")
+        else:
+            if directory is None:
+                raise _fail("missing the dataset DIRECTORY (or use --benchmark)")
+            code, text = evaluate_command(directory, predictions, out=out, k=k or "1,5,10", workers=workers,
+                                          timeout=timeout or 2.0, split=split)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(text)

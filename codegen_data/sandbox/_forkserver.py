@@ -910,7 +910,12 @@ def main() -> None:
     sys.dont_write_bytecode = True
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]  # the standard library only
-    for name in PRELOAD:
+    # Every text codec too: a program running as nobody may not be able to read them from disk later.
+    import encodings
+    import pkgutil
+
+    codecs = tuple("encodings." + m.name for m in pkgutil.iter_modules(encodings.__path__))
+    for name in (*PRELOAD, *codecs):
         try:
             __import__(name)
         except Exception:
