@@ -8,12 +8,14 @@ the parent, which then stops them itself. They speak JSON lines over a private c
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
-__all__ = ["start_helper", "protocol_stream"]
+__all__ = ["start_helper", "protocol_stream", "HelperProcess"]
 
 
 def start_helper(module: str, *args: str) -> subprocess.Popen:
@@ -37,3 +39,39 @@ def protocol_stream() -> TextIO:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return protocol
+
+
+class HelperProcess:
+    """The parent's handle on one helper: send JSON lines, stop it politely, or kill its group."""
+
+    close_timeout = 10.0  # seconds a helper may take to exit after {"op": "exit"}
+
+    def __init__(self, module: str, *args: str):
+        self.proc = start_helper(module, *args)
+        self.buffer = b""  # bytes read from the helper that do not make a whole line yet
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass"))
+        self.proc.stdin.flush()
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()  # type: ignore[union-attr]
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        try:
+            self.send({"op": "exit"})
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait(timeout=self.close_timeout)
+            self.proc.stdout.close()  # type: ignore[union-attr]
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            self.kill()

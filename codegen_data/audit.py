@@ -30,15 +30,13 @@ import json
 import os
 import re
 import selectors
-import signal
-import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._processes import start_helper
+from ._processes import HelperProcess
 from .export.dataset import file_sha256
 from .sql.comparator import DEFAULT_COMPARATOR
 
@@ -452,20 +450,14 @@ def _batches(jobs: Iterable[_Job]) -> list[_Batch]:
     return sorted(batches, key=lambda b: -sum(len(j.runs) for j in b.jobs))
 
 
-class _AuditWorkerProcess:
+class _AuditWorkerProcess(HelperProcess):
     def __init__(self, settings: dict[str, Any]):
-        self.proc = start_helper("codegen_data.audit_worker")
-        self.buffer = b""
+        super().__init__("codegen_data.audit_worker")
         self.batch: _Batch | None = None
         self.pending: list[_Job] = []
         self.deadline = 0.0
         self.settings = settings
         self.send({"op": "init", "settings": settings})
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass"))
-        self.proc.stdin.flush()
 
     def item_seconds(self, job: _Job) -> float:
         return self.settings["load_timeout"] + len(job.runs) * (self.settings["timeout"] + 5.0) + _GRACE
@@ -476,27 +468,6 @@ class _AuditWorkerProcess:
         self.deadline = time.monotonic() + self.item_seconds(self.pending[0])
         items = [{"k": job.key, "runs": job.runs} for job in batch.jobs]
         self.send({"op": "batch", "db": batch.db, "items": items})
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        try:
-            self.send({"op": "exit"})
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(timeout=10)
-            self.proc.stdout.close()  # type: ignore[union-attr]
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            self.kill()
 
 
 def _run(batches: list[_Batch], workers: int, settings: dict[str, Any],

@@ -51,8 +51,6 @@ import math
 import os
 import re
 import selectors
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -61,6 +59,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._processes import HelperProcess, protocol_stream
 from .task import ConfigError
 
 __all__ = [
@@ -437,18 +436,12 @@ def _locality(record: dict[str, Any]) -> str:
     return json.dumps(database, sort_keys=True) if database is not None else ""
 
 
-class _ScoringProcess:
+class _ScoringProcess(HelperProcess):
+    close_timeout = 15.0
+
     def __init__(self, timeout: float):
-        # As codegen_data.pool: no user site (-s), no PYTHON* variable but the hash seed, cwd "/".
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        env["PYTHONHASHSEED"] = "0"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-s", "-m", "codegen_data.evaluate", "worker"],
-            cwd="/", stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env,
-            start_new_session=True, bufsize=0,
-        )
+        super().__init__("codegen_data.evaluate", "worker")
         self.timeout = timeout
-        self.buffer = b""
         self.pending: list[_Unit] = []
         self.busy = False  # from a batch's start to its "done" (pending empties a line earlier)
         self.deadline = 0.0
@@ -459,11 +452,6 @@ class _ScoringProcess:
         # Backstop only: the SQL runner and the sandbox enforce ``timeout`` themselves.
         return 3 * self.timeout + 45.0 + (_START_SECONDS if self.fresh else 0.0)
 
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
-        self.proc.stdin.flush()
-
     def start(self, units: list[_Unit], records: Sequence[dict[str, Any]]) -> None:
         self.pending = list(units)
         self.busy = True
@@ -471,27 +459,6 @@ class _ScoringProcess:
         keys = sorted({u.key for u in units})
         self.send({"op": "batch", "records": {str(k): records[k] for k in keys},
                    "units": [[u.key, u.sample, u.raw] for u in units]})
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        try:
-            self.send({"op": "exit"})
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(timeout=15)
-            self.proc.stdout.close()  # type: ignore[union-attr]
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            self.kill()
 
 
 def judge_predictions(
@@ -649,11 +616,7 @@ def _worker_main() -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ValueError, OSError):
         pass
-    # The protocol gets a private copy of fd 1; anything a library prints goes to stderr instead.
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    _serve(sys.stdin, protocol)
+    _serve(sys.stdin, protocol_stream())
 
 
 # --- the whole evaluation ------------------------------------------------------------------------

@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import signal
-import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ._processes import start_helper
+from ._processes import HelperProcess
 
 __all__ = ["WorkerPool", "Chunk"]
 
@@ -29,40 +27,21 @@ class Chunk:
     stop: int
 
 
-class _Worker:
+class _Worker(HelperProcess):
+    close_timeout = 5.0
+
     def __init__(self, init_message: dict[str, Any]):
-        self.proc = start_helper("codegen_data.worker")
-        self.buffer = b""
+        super().__init__("codegen_data.worker")
         self.chunk: Chunk | None = None
         self.next_index = 0
         self.last_heard = time.monotonic()
         self.send(init_message)
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
-        self.proc.stdin.flush()
 
     def start(self, chunk: Chunk) -> None:
         self.chunk = chunk
         self.next_index = chunk.start
         self.last_heard = time.monotonic()
         self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-
-    def close(self) -> None:
-        try:
-            self.send({"op": "exit"})
-            self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            self.kill()
 
 
 class WorkerPool:
