@@ -12,7 +12,7 @@ from ..grammar import load_grammar
 from ..scoring import Verdict
 from ..groups import sql_structure_key
 from ..task import ConfigError, Reject, Task, TaskConfig
-from .comparator import DEFAULT_COMPARATOR
+from .comparator import DEFAULT_COMPARATOR, canonical_order
 from .domains import domain_names
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
 from .runtime import DatabaseSpec, SessionCache, build_database
@@ -136,6 +136,8 @@ class SqlTask(Task):
     def execute(self, candidate: SqlCandidate) -> SqlExecution:
         sessions = self.sessions.get(candidate.spec)
         gold = sessions.duckdb.run(candidate.query.sql)
+        if gold.ok and not candidate.query.order_matters:
+            gold.rows = canonical_order(gold.rows)  # recorded in one order, whatever the engine returned
         return SqlExecution(gold=gold, sessions=sessions, allow_all_null=self.config.allow_all_null)
 
     # verify -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-__all__ = ["ResultComparator", "to_json_value", "DEFAULT_COMPARATOR"]
+__all__ = ["ResultComparator", "to_json_value", "canonical_order", "DEFAULT_COMPARATOR"]
 
 
 def to_json_value(value: Any) -> Any:
@@ -54,6 +54,12 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, (_dt.timedelta, uuid.UUID)):
         return str(value)
     return str(value)
+
+
+def canonical_order(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows sorted by a total order over JSON values: how an unordered result is recorded, so the
+    bytes of a record never depend on the order an engine happened to return its rows in."""
+    return sorted((list(r) for r in rows), key=lambda r: [_sort_key(v) for v in r])
 
 
 def _sort_key(value: Any) -> tuple:

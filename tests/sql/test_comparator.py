@@ -65,3 +65,11 @@ def test_any_permutation_is_bag_equal(r, rnd):
 def test_comparison_is_symmetric(r):
     other = [list(reversed(x)) for x in r]
     assert C.equal(r, other, order_matters=False) == C.equal(other, r, order_matters=False)
+
+
+def test_canonical_order_is_a_total_order_over_mixed_values():
+    from codegen_data.sql.comparator import canonical_order
+
+    rows = [["b", None, 2], ["a", 1.5, True], [None, "x", 0], ["a", 1.5, False]]
+    assert canonical_order(rows) == canonical_order(list(reversed(rows)))
+    assert canonical_order(rows)[0] == [None, "x", 0]
