@@ -313,3 +313,26 @@ def compare(base: Path, new: Path, max_drop: float, fmt: str) -> None:
     code, text = compare_command(base, new, max_drop=max_drop, fmt=fmt)
     click.echo(text, err=code == 2)
     sys.exit(code)
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Small sizes (about a minute and a half here) instead of the full run.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the numbers as JSON to this file.")
+def bench(quick: bool, json_path: Path | None) -> None:
+    """Measure throughput (SQL, programs, CRUXEval-style checks), peak memory and scaling on this machine.
+
+    Each row puts our number beside its floor or baseline measured in the same run (DuckDB alone; one
+    python3 -I subprocess per program or check), so ratios, not absolute speeds, carry across machines.
+    """
+    import json
+
+    from .bench import bench_table, run_bench
+
+    results = run_bench(quick=quick)
+    click.echo(bench_table(results))
+    if json_path is not None:
+        try:
+            json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {json_path}: {exc.strerror or exc}") from None

@@ -1,0 +1,273 @@
+"""Throughput and memory on the current machine, each number beside its floor in the same run.
+
+``run_bench(quick)`` returns a JSON-serialisable dict; ``bench_table(results)`` renders it. Rows:
+
+- ``sql``: kept, verified ``text_to_sql`` samples/s with 1 and 2 workers, beside the seconds DuckDB
+  alone takes to run the kept gold queries once (in a subprocess: generated SQL never runs here).
+- ``programs``: kept, verified ``py_output`` samples/s with 1 and 2 workers, beside the same programs
+  and test inputs run one plain ``python -I`` subprocess per program.
+- ``cruxeval``: CRUXEval-O checks/s through the sandbox vs one subprocess per check
+  (:func:`codegen_data.benchmarks.cruxeval.compare_speed`), skipped with a reason without the data.
+- ``memory``: peak RSS of ``python -m codegen_data generate text_to_sql`` at two sizes.
+- ``scaling``: speedup from 1 to 2 workers, from the first two rows.
+
+No number here is asserted anywhere: they describe one machine at one moment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["bench_table", "run_bench"]
+
+EXTERNAL_CRUXEVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "external" / "cruxeval"
+"""Where CRUXEval's data and CodeLlama's published generations live in this workspace."""
+WORKER_COUNTS = (1, 2)
+SIZES = {
+    # (samples per generation run, programs run as subprocesses, CRUXEval items (None: all) and sample,
+    #  the two memory sizes)
+    True: {"sql": 150, "programs": 150, "program_sample": 60, "crux_items": 60, "crux_sample": 60,
+           "memory": (300, 1000)},
+    False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": 300,
+            "memory": (10_000, 100_000)},
+}
+
+# Runs in a fresh `python -I`: rebuilds each database, times only the gold queries.
+_DUCKDB_FLOOR = """
+import json, sys, time
+import duckdb
+jobs = json.load(open(sys.argv[1], encoding="utf-8"))
+seconds = 0.0
+queries = 0
+for job in jobs:
+    con = duckdb.connect()
+    con.execute("SET threads = 1")  # as our sandboxed workers
+    con.execute(open(job["script"], encoding="utf-8").read())
+    for sql in job["queries"]:
+        start = time.perf_counter()
+        con.execute(sql).fetchall()
+        seconds += time.perf_counter() - start
+        queries += 1
+    con.close()
+print(json.dumps({"seconds": seconds, "queries": queries}))
+"""
+
+# Runs the CLI in this process, then reports its own peak RSS and its reaped children's (workers').
+_RSS_WRAPPER = """
+import json, resource, runpy, sys
+sys.argv = ["codegen-data"] + sys.argv[1:]
+code = 0
+try:
+    runpy.run_module("codegen_data", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code or 0
+main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write("\\n" + json.dumps({"main_kb": main, "children_kb": children, "exit": code}) + "\\n")
+"""
+
+
+def run_bench(quick: bool = False, *, scale: float = 1.0) -> dict[str, Any]:
+    """All rows in one run; ``scale`` shrinks every size (tests use it; 1.0 is the documented run)."""
+    sizes = _scaled(SIZES[quick], scale)
+    results: dict[str, Any] = {"mode": "quick" if quick else "full", "scale": scale, "machine": _machine()}
+    with tempfile.TemporaryDirectory(prefix="codegen-bench-") as tmp:
+        tmp_path = Path(tmp)
+        results["sql"] = _sql_row(sizes["sql"], tmp_path / "sql")
+        results["programs"] = _program_row(sizes["programs"], sizes["program_sample"], tmp_path / "programs")
+        results["cruxeval"] = _cruxeval_row(sizes["crux_items"], sizes["crux_sample"], tmp_path / "cruxeval")
+        results["memory"] = _memory_row(sizes["memory"], tmp_path / "memory")
+    results["scaling"] = {
+        row: _ratio(results[row]["samples_per_s"]["2"], results[row]["samples_per_s"]["1"]) for row in ("sql", "programs")
+    }
+    return results
+
+
+def _scaled(sizes: dict[str, Any], scale: float) -> dict[str, Any]:
+    def shrink(value: int) -> int:
+        return max(5, round(value * scale))
+
+    return {key: (tuple(shrink(v) for v in value) if isinstance(value, tuple) else
+                  None if value is None else shrink(value)) for key, value in sizes.items()}
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "executable": sys.executable}
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def _generate(task: str, n: int, out: Path, workers: int) -> tuple[float, list[dict[str, Any]], int]:
+    """Samples/s of one generation run, its kept records, and the number kept."""
+    from .pipeline import plan_generation, run_generation
+
+    summary = run_generation(plan_generation([task], n=n, seed=0), out, workers=workers)
+    records = [json.loads(line) for path in sorted((out / "data").glob("*.jsonl"))
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return summary.samples_per_second, records, sum(summary.kept.values())
+
+
+def _generation_rows(task: str, n: int, tmp: Path) -> tuple[dict[str, Any], list[dict[str, Any]], Path]:
+    row: dict[str, Any] = {"task": task, "n": n, "samples_per_s": {}, "kept": {}, "commands": []}
+    records: list[dict[str, Any]] = []
+    out = tmp
+    for workers in WORKER_COUNTS:
+        out = tmp / f"w{workers}"
+        rate, records, kept = _generate(task, n, out, workers)
+        row["samples_per_s"][str(workers)] = round(rate, 1)
+        row["kept"][str(workers)] = kept
+        row["commands"].append(f"codegen-data generate {task} -n {n} --seed 0 --workers {workers} -o DIR")
+    return row, records, out
+
+
+def _sql_row(n: int, tmp: Path) -> dict[str, Any]:
+    row, records, out = _generation_rows("text_to_sql", n, tmp)
+    by_db: dict[str, list[str]] = {}
+    for record in records:
+        by_db.setdefault(record["db_id"], []).append(record["sql"])
+    jobs = [{"script": str(out / "databases" / f"{db_id}.sql"), "queries": queries} for db_id, queries in by_db.items()]
+    jobs_file = tmp / "floor_jobs.json"
+    jobs_file.write_text(json.dumps(jobs), encoding="utf-8")
+    floor = json.loads(_run_script(_DUCKDB_FLOOR, tmp, [str(jobs_file)]))
+    wall = len(records) / row["samples_per_s"]["1"] if row["samples_per_s"]["1"] else 0.0
+    row["floor"] = {
+        "what": "DuckDB alone executing the kept gold queries once (1 thread, fresh database per db_id, "
+                "in a python -I subprocess; only the query executions timed)",
+        "queries": floor["queries"], "databases": len(jobs), "seconds": round(floor["seconds"], 3),
+        "queries_per_s": round(floor["queries"] / floor["seconds"], 1) if floor["seconds"] else None,
+    }
+    row["workers1_seconds"] = round(wall, 2)
+    row["ratio"] = {"what": "seconds of the 1-worker run / seconds of the DuckDB floor",
+                    "value": _ratio(wall, floor["seconds"])}
+    return row
+
+
+def _program_row(n: int, sample: int, tmp: Path) -> dict[str, Any]:
+    row, records, _ = _generation_rows("py_output", n, tmp)
+    chosen = random.Random(0).sample(records, min(sample, len(records)))
+    cwd = tmp / "cwd"
+    cwd.mkdir()
+    start = time.perf_counter()
+    failures = 0
+    for record in chosen:
+        calls = "\n".join(f"{record['entry_point']}({test['input']})" for test in record["tests"])
+        done = subprocess.run([sys.executable, "-I", "-c", f"{record['code']}\n{calls}\n"], cwd=cwd,
+                              capture_output=True, timeout=30, check=False)
+        failures += done.returncode != 0
+    seconds = time.perf_counter() - start
+    per_program = seconds / len(chosen) if chosen else 0.0
+    row["subprocess"] = {
+        "what": "the same programs, each with all its test inputs, one python -I subprocess per program, "
+                "one at a time; extrapolated from the sample",
+        "sample": len(chosen), "seconds": round(seconds, 3), "seconds_per_program": round(per_program, 4),
+        "programs_per_s": round(1 / per_program, 1) if per_program else None, "nonzero_exits": failures,
+    }
+    row["ratio"] = {"what": "1-worker samples/s / subprocess programs/s",
+                    "value": _ratio(row["samples_per_s"]["1"], row["subprocess"]["programs_per_s"] or 0)}
+    return row
+
+
+def _cruxeval_row(items: int | None, sample: int, tmp: Path) -> dict[str, Any]:
+    data = EXTERNAL_CRUXEVAL / "cruxeval.jsonl"
+    predictions = EXTERNAL_CRUXEVAL / "codellama-7b-temp0.2-output-generations.json"
+    if not (data.is_file() and predictions.is_file()):
+        return {"skipped": f"no CRUXEval data at {EXTERNAL_CRUXEVAL}"}
+    from .benchmarks.cruxeval import compare_speed
+
+    if items is not None:  # the first `items` items and their generations, for a short run
+        tmp.mkdir(parents=True)
+        lines = [line for line in data.read_text(encoding="utf-8").splitlines() if line.strip()][:items]
+        ids = {json.loads(line)["id"] for line in lines}
+        generations = json.loads(predictions.read_text(encoding="utf-8"))
+        data, predictions = tmp / "cruxeval.jsonl", tmp / "generations.json"
+        data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        predictions.write_text(json.dumps({k: v for k, v in generations.items() if k in ids}), encoding="utf-8")
+    row = compare_speed(data, predictions, mode="output", sample=sample, workers=2)
+    row["items"] = items or "all"
+    row["command"] = (f"python -m codegen_data.benchmarks.cruxeval {data.name} {predictions.name} "
+                      f"--mode output --sample {sample} --workers 2")
+    return row
+
+
+def _memory_row(sizes: tuple[int, ...], tmp: Path) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "method": "a fresh python -I wrapper per size runs the CLI (as python -m codegen_data) in its own "
+                  "process, then reports getrusage: RUSAGE_SELF maxrss = the CLI's main process; "
+                  "RUSAGE_CHILDREN maxrss = the largest reaped child (worker) process",
+        "sizes": [],
+    }
+    for n in sizes:
+        args = ["generate", "text_to_sql", "-n", str(n), "--seed", "0", "--workers", "2", "-o", str(tmp / f"n{n}")]
+        start = time.perf_counter()
+        stderr = _run_script(_RSS_WRAPPER, tmp, args, stream="stderr")
+        seconds = time.perf_counter() - start
+        report = json.loads(stderr.strip().splitlines()[-1])
+        row["sizes"].append({
+            "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
+            "exit": report["exit"], "seconds": round(seconds, 1),
+            "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
+        })
+    return row
+
+
+def _run_script(source: str, tmp: Path, args: list[str], *, stream: str = "stdout") -> str:
+    """Run ``source`` in a fresh ``python -I`` subprocess; its ``stream`` output."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    script = tmp / "bench_script.py"
+    script.write_text(source, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-I", str(script), *args], cwd=tmp, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench subprocess failed ({done.returncode}): {done.stderr[-2000:]}")
+    return getattr(done, stream)
+
+
+def bench_table(results: dict[str, Any]) -> str:
+    """A plain-text table of :func:`run_bench`'s numbers."""
+    m = results["machine"]
+    lines = [f"codegen-data bench ({results['mode']}) on {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}", ""]
+    rows = [("row", "ours", "floor / baseline", "ratio")]
+    sql = results["sql"]
+    rows.append((f"text_to_sql n={sql['n']} samples/s", _workers(sql),
+                 f"DuckDB alone {sql['floor']['seconds']} s for {sql['floor']['queries']} queries",
+                 f"{sql['ratio']['value']}x floor time (1 worker: {sql['workers1_seconds']} s)"))
+    py = results["programs"]
+    rows.append((f"py_output n={py['n']} samples/s", _workers(py),
+                 f"{py['subprocess']['programs_per_s']} programs/s (1 subprocess each, {py['subprocess']['sample']} run)",
+                 f"{py['ratio']['value']}x"))
+    crux = results["cruxeval"]
+    if "skipped" in crux:
+        rows.append(("CRUXEval-O checks/s", "skipped", crux["skipped"], ""))
+    else:
+        rows.append((f"CRUXEval-O checks/s ({crux['items']} items, 2 workers)",
+                     f"{crux['sample_sandbox_checks_per_s']} (whole run {crux['whole_run_checks_per_s']})",
+                     f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} sampled)",
+                     f"{crux['speedup_same_checks']}x same checks"))
+    for size in results["memory"]["sizes"]:
+        rows.append((f"peak RSS generate text_to_sql n={size['n']}", f"main {size['main_mb']} MB",
+                     f"largest worker {size['workers_max_mb']} MB", f"{size['seconds']} s"))
+    scaling = results["scaling"]
+    rows.append(("speedup 1 -> 2 workers", f"sql {scaling['sql']}x", f"py_output {scaling['programs']}x", ""))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+    for i, r in enumerate(rows):
+        lines.append("  ".join(str(cell).ljust(w) for cell, w in zip(r, widths)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines += ["", "memory: " + results["memory"]["method"]]
+    return "\n".join(lines)
+
+
+def _workers(row: dict[str, Any]) -> str:
+    return " / ".join(f"{row['samples_per_s'][str(w)]} (w={w})" for w in WORKER_COUNTS)

@@ -1,0 +1,47 @@
+"""The bench runs end to end at tiny sizes and returns its documented structure (never a speed check)."""
+
+import json
+
+import pytest
+
+from codegen_data.bench import bench_table, run_bench
+
+
+@pytest.mark.slow
+def test_quick_bench_at_tiny_scale_has_every_row():
+    results = run_bench(quick=True, scale=0.1)
+    json.dumps(results)  # serialisable as is, for --json
+    assert results["machine"]["cpu_count"] >= 1
+    for row in ("sql", "programs"):
+        assert set(results[row]["samples_per_s"]) == {"1", "2"}
+        assert all(rate > 0 for rate in results[row]["samples_per_s"].values())
+        assert all(kept > 0 for kept in results[row]["kept"].values())
+        assert results[row]["ratio"]["value"] > 0
+        assert results["scaling"][row] > 0
+    assert results["sql"]["floor"]["seconds"] > 0
+    assert results["sql"]["floor"]["queries"] == results["sql"]["kept"]["2"]
+    assert results["programs"]["subprocess"]["programs_per_s"] > 0
+    assert results["programs"]["subprocess"]["nonzero_exits"] == 0  # kept programs run cleanly on their inputs
+    crux = results["cruxeval"]
+    assert "skipped" in crux or (crux["sample_sandbox_checks_per_s"] > 0 and crux["sample_subprocess_checks_per_s"] > 0)
+    sizes = results["memory"]["sizes"]
+    assert len(sizes) == 2 and sizes[0]["n"] < sizes[1]["n"]
+    assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 for s in sizes)
+    table = bench_table(results)
+    assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
+
+
+def test_cruxeval_row_is_skipped_with_a_reason_without_the_data(tmp_path, monkeypatch):
+    from codegen_data import bench
+
+    monkeypatch.setattr(bench, "EXTERNAL_CRUXEVAL", tmp_path / "absent")
+    row = bench._cruxeval_row(5, 5, tmp_path / "work")
+    assert "skipped" in row and "absent" in row["skipped"]
+
+
+def test_sizes_scale_down_but_stay_usable():
+    from codegen_data.bench import SIZES, _scaled
+
+    tiny = _scaled(SIZES[True], 0.01)
+    assert tiny["sql"] == 5 and tiny["memory"] == (5, 10)
+    assert _scaled(SIZES[False], 1.0)["crux_items"] is None  # full mode: the whole benchmark
