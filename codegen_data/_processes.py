@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -34,7 +35,12 @@ def start_helper(module: str, *args: str) -> subprocess.Popen:
 
 
 def protocol_stream() -> TextIO:
-    """In a helper: the stream for protocol lines; from now on anything printed goes to stderr."""
+    """In a helper: no core dumps (a helper may crash on a hostile input), and the stream for
+    protocol lines; from now on anything printed goes to stderr."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -54,6 +60,17 @@ class HelperProcess:
         assert self.proc.stdin is not None
         self.proc.stdin.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass"))
         self.proc.stdin.flush()
+
+    def read_messages(self) -> list[dict[str, Any]] | None:
+        """The whole messages the helper has sent since the last call (``ready`` left out), read
+        once its stdout is readable; None when it has closed its stdout (it died or exited)."""
+        data = os.read(self.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
+        if not data:
+            return None
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        messages = [json.loads(line) for line in lines]
+        return [m for m in messages if m.get("op") != "ready"]
 
     def kill(self) -> None:
         try:

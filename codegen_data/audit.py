@@ -27,7 +27,6 @@ sandbox there. This process reads back what each run did and decides every verdi
 from __future__ import annotations
 
 import json
-import os
 import re
 import selectors
 import time
@@ -508,18 +507,12 @@ def _run(batches: list[_Batch], workers: int, settings: dict[str, Any],
         while any(w.batch is not None for w in pool):
             for key, _ in selector.select(timeout=0.5):
                 worker: _AuditWorkerProcess = key.data
-                data = os.read(worker.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
-                if not data:
+                messages = worker.read_messages()
+                if messages is None:
                     replace(worker, f"the audit worker died (exit code {worker.proc.poll()})")
                     continue
-                worker.buffer += data
-                *lines, worker.buffer = worker.buffer.split(b"\n")
-                for line in lines:
-                    message = json.loads(line)
-                    op = message.get("op")
-                    if op == "ready":
-                        continue
-                    if op == "done":
+                for message in messages:
+                    if message.get("op") == "done":
                         feed(worker)
                         continue
                     job = worker.pending.pop(0)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import threading
 from collections import OrderedDict
@@ -260,13 +259,6 @@ def _run_one(worker: AuditWorker, spec: dict[str, Any], db: str | None) -> dict[
         return {"status": "internal_error", "error": _first_line(exc)}
 
 
-def _limit_process() -> None:
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
-
-
 def serve(stdin: TextIO, stdout: TextIO) -> None:
     worker: AuditWorker | None = None
     try:
@@ -292,7 +284,6 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
 
 
 def main() -> None:
-    _limit_process()
     from ._processes import protocol_stream
 
     serve(sys.stdin, protocol_stream())

@@ -541,19 +541,13 @@ def _run(queue: list[list[_Unit]], records: Sequence[dict[str, Any]], workers: i
                 worker: _ScoringProcess = key.data
                 if worker not in pool:
                     continue
-                data = os.read(worker.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
-                if not data:
+                messages = worker.read_messages()
+                if messages is None:
                     code = worker.proc.poll()
                     replace(worker, _Verdict(False, "execution_error", f"the scoring process died (exit code {code})"))
                     continue
-                worker.buffer += data
-                *lines, worker.buffer = worker.buffer.split(b"\n")
-                for line in lines:
-                    message = json.loads(line)
-                    op = message.get("op")
-                    if op == "ready":
-                        continue
-                    if op == "done":
+                for message in messages:
+                    if message.get("op") == "done":
                         feed(worker)
                         continue
                     unit = worker.pending.pop(0)
@@ -610,12 +604,6 @@ def _serve(stdin: TextIO, stdout: TextIO) -> None:
 
 
 def _worker_main() -> None:
-    import resource
-
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
     _serve(sys.stdin, protocol_stream())
 
 

@@ -8,8 +8,6 @@ index, so the outcome is the same whatever the number of workers.
 
 from __future__ import annotations
 
-import json
-import os
 import selectors
 import time
 from dataclasses import dataclass
@@ -77,19 +75,13 @@ class WorkerPool:
             events = self.selector.select(timeout=1.0)
             for key, _ in events:
                 worker: _Worker = key.data
-                data = os.read(worker.proc.stdout.fileno(), 1 << 16)  # type: ignore[union-attr]
-                if not data:
+                messages = worker.read_messages()
+                if messages is None:
                     yield from self._replace(worker, "executor_crashed", f"worker exited with {worker.proc.poll()}", next_chunk)
                     continue
                 worker.last_heard = time.monotonic()
-                worker.buffer += data
-                *lines, worker.buffer = worker.buffer.split(b"\n")
-                for line in lines:
-                    message = json.loads(line)
-                    op = message.get("op")
-                    if op == "ready":
-                        continue
-                    if op == "done":
+                for message in messages:
+                    if message.get("op") == "done":
                         chunk = next_chunk()
                         worker.chunk = None
                         if chunk is not None:

@@ -13,7 +13,6 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import traceback
 from typing import Any, TextIO
@@ -21,14 +20,6 @@ from typing import Any, TextIO
 from ._processes import protocol_stream
 from .registry import get_task
 from .task import Reject, Task
-
-
-def _limit_process() -> None:
-    # No core dumps of a worker that crashes on a hostile input.
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
 
 
 def _outcome(task: Task, index: int) -> dict[str, Any]:
@@ -67,7 +58,6 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
 
 
 def main() -> None:
-    _limit_process()
     serve(sys.stdin, protocol_stream())
 
 
