@@ -239,6 +239,10 @@ class ProgramTask(Task):
             tests.append({"input": arg, "output": call.output} if call.status == "ok" else {"input": arg, "raises": call.exception})
         return tests
 
+    def chosen_call(self, index: int, tests: list[dict[str, str]]) -> dict[str, str]:
+        """The test (one that returns, not raises) a prediction task asks about, drawn from the item's rng."""
+        return self.rng(index, "call").choice([t for t in tests if "output" in t])
+
     def describe_program(self, program: Program) -> dict[str, Any]:
         return {"code": program.code, "entry_point": program.entry_point, "difficulty": program.difficulty}
 

@@ -36,8 +36,7 @@ class PyInput(ProgramTask):
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program
         tests = self.tests_of(candidate, execution)
-        returning = [t for t in tests if "output" in t]
-        chosen = self.rng(index, "call").choice(returning)
+        chosen = self.chosen_call(index, tests)
         return self.base_record(
             index, candidate,
             prompt=PROMPT.format(code=p.code, entry_point=p.entry_point, output=chosen["output"]),

@@ -42,8 +42,7 @@ class PyOutput(ProgramTask):
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program
         tests = self.tests_of(candidate, execution)
-        returning = [t for t in tests if "output" in t]
-        chosen = self.rng(index, "call").choice(returning)
+        chosen = self.chosen_call(index, tests)
         return self.base_record(
             index, candidate,
             prompt=PROMPT.format(code=p.code, call=f"{p.entry_point}({chosen['input']})"),
