@@ -21,6 +21,13 @@ def _fail(message: str) -> "click.ClickException":
     return click.ClickException(message)
 
 
+def _usage(message: str) -> "click.ClickException":
+    """A usage error (bad option, config or output directory): exit status 2."""
+    exc = click.ClickException(message)
+    exc.exit_code = 2
+    return exc
+
+
 class _Group(click.Group):
     """Every user error ends in one line on stderr and a non-zero exit (usage errors too)."""
 
@@ -67,11 +74,11 @@ def _load_config(path: str | None) -> dict:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise _fail(f"config file not found: {path}") from None
+        raise _usage(f"config file not found: {path}") from None
     except OSError as exc:
-        raise _fail(f"cannot read config file {path}: {exc.strerror}") from None
+        raise _usage(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise _fail(f"config file {path} is not valid TOML: {exc}") from None
+        raise _usage(f"config file {path} is not valid TOML: {exc}") from None
 
 
 @main.command()
@@ -79,7 +86,7 @@ def _load_config(path: str | None) -> dict:
 @click.option("-n", "n", type=int, required=True, help="Number of kept (verified) samples, shared by the tasks.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed; the same seed gives the same bytes.")
 @click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output directory (created; a previous dataset there is replaced when the run succeeds).")
+              help="Output directory (created; must be empty or new unless --overwrite or --resume).")
 @click.option("--difficulty", type=click.Choice(DIFFICULTY_CHOICES), default="mixed", show_default=True,
               help="Difficulty level of every item, or an even mix.")
 @click.option("--workers", type=int, default=None, help="Worker processes [default: number of CPUs].")
@@ -88,40 +95,57 @@ def _load_config(path: str | None) -> dict:
 @click.option("--splits", "splits_text", type=str, default="test=1",
               help="Split ratios, e.g. train=0.9,validation=0.05,test=0.05; items go to splits by structural group. [default: test=1]")
 @click.option("--keep-duplicates", is_flag=True, help="Keep exact and structural duplicates (dropped by default).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the dataset or interrupted run in OUT (the old dataset stays until the new one is complete).")
+@click.option("--resume", is_flag=True,
+              help="Continue the interrupted run in OUT (same command); the result is byte-identical to an uninterrupted run.")
 def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None,
-             splits_text: str, keep_duplicates: bool) -> None:
+             splits_text: str, keep_duplicates: bool, overwrite: bool, resume: bool) -> None:
     """Generate, execute, verify and export TASK[,TASK...] into OUT.
 
-    With several tasks, N is shared by the tasks' `weight` options (equal by default).
+    With several tasks, N is shared by the tasks' `weight` options (equal by default). Outcomes are
+    committed to OUT/.partial as the run goes; after a crash, kill or Ctrl-C, rerun the same command
+    with --resume.
     """
+    from .export.dataset import OutputExists
     from .pipeline import parse_splits, plan_generation, run_generation
 
     names = [t.strip() for t in tasks.split(",") if t.strip()]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 1:
-        raise _fail(f"--workers must be at least 1, got {workers}")
+        raise _usage(f"--workers must be at least 1, got {workers}")
+    if overwrite and resume:
+        raise _usage("--overwrite and --resume exclude each other: --resume continues the run in OUT, --overwrite starts over")
     try:
         plan = plan_generation(names, n=n, seed=seed, difficulty=difficulty,
                                config=_load_config(config_path), config_file=config_path,
                                splits=parse_splits(splits_text), keep_duplicates=keep_duplicates)
     except ConfigError as exc:
-        raise _fail(str(exc)) from None
+        raise _usage(str(exc)) from None
     bar = None
     if sys.stderr.isatty():
         bar = click.progressbar(length=n, label="generating", file=sys.stderr)
         bar.__enter__()
+    mode = "overwrite" if overwrite else "resume" if resume else "new"
     try:
-        summary = run_generation(plan, out, workers=workers, progress=bar.update if bar else None)
+        summary = run_generation(plan, out, workers=workers, progress=bar.update if bar else None, mode=mode)
+    except OutputExists as exc:
+        raise _usage(str(exc)) from None
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
-        click.echo("\ninterrupted: nothing was written (a previous dataset in the directory is untouched)", err=True)
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+        click.echo(f"\ninterrupted: the finished part is saved in {out}/.partial; "
+                   "run the same command with --resume to continue", err=True)
         sys.exit(130)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     kept = sum(summary.kept.values())
-    click.echo(f"kept {kept} of {summary.candidates} candidates in {summary.seconds:.1f}s "
+    resumed = f", {summary.resumed_records} of them resumed" if summary.resumed_records else ""
+    click.echo(f"kept {kept} of {summary.candidates} candidates{resumed} in {summary.seconds:.1f}s "
                f"({summary.samples_per_second:.1f} samples/s) -> {out}")
     for name, count in summary.kept.items():
         agreement = summary.agreement.get(name)
@@ -165,9 +189,9 @@ def verify(directory: Path, workers: int) -> None:
     from .audit import verify_dataset
 
     if not (directory / "manifest.json").is_file():
-        raise _fail(f"{directory} is not a codegen-data dataset (no manifest.json)")
+        raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
     if workers < 1:
-        raise _fail(f"--workers must be at least 1, got {workers}")
+        raise _usage(f"--workers must be at least 1, got {workers}")
     bar = click.progressbar(length=_record_count(directory), label="verifying", file=sys.stderr) if sys.stderr.isatty() else None
     if bar is not None:
         bar.__enter__()
@@ -194,7 +218,7 @@ def _record_count(directory: Path) -> int:
 
 def _dataset_dir(directory: Path) -> Path:
     if not (directory / "manifest.json").is_file():
-        raise _fail(f"{directory} is not a codegen-data dataset (no manifest.json)")
+        raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
     return directory
 
 
@@ -272,21 +296,21 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
     from .evaluate import evaluate_command, parse_ks, summary_table
 
     if workers < 1:
-        raise _fail(f"--workers must be at least 1, got {workers}")
+        raise _usage(f"--workers must be at least 1, got {workers}")
     try:
         if benchmark is not None:
             from .benchmarks import benchmark_report
 
             if data is None:
-                raise _fail("--benchmark needs --data (the benchmark's data file)")
+                raise _usage("--benchmark needs --data (the benchmark's data file)")
             if directory is not None:
-                raise _fail("give either a dataset DIRECTORY or --benchmark, not both")
+                raise _usage("give either a dataset DIRECTORY or --benchmark, not both")
             report = benchmark_report(benchmark, data, predictions, workers=workers, out=out,
                                       ks=parse_ks(k) if k else None, timeout=timeout)
             code, text = 0, summary_table(report) + (f"\nreport written to {out}" if out else "")
         else:
             if directory is None:
-                raise _fail("missing the dataset DIRECTORY (or use --benchmark)")
+                raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
             code, text = evaluate_command(directory, predictions, out=out, k=k or "1,5,10", workers=workers,
                                           timeout=timeout or 2.0, split=split)
     except ConfigError as exc:

@@ -151,10 +151,13 @@ class GenerationSummary:
     complete: bool
     out_dir: Path
     agreement: dict[str, float]
+    resumed_records: int = 0  # records taken from the committed shards of an interrupted run
 
     @property
     def samples_per_second(self) -> float:
-        return sum(self.kept.values()) / self.seconds if self.seconds else 0.0
+        """Records made by this run per second (resumed ones are not counted)."""
+        made = sum(self.kept.values()) - self.resumed_records
+        return made / self.seconds if self.seconds else 0.0
 
 
 @dataclass
@@ -185,20 +188,30 @@ class _Deduplicator:
             return "duplicate_exact"
         if key in self.groups:
             return "duplicate_structure"
-        self.ids.add(record["id"])
-        self.groups.add(key)
+        self.remember(record)
         return None
 
+    def remember(self, record: dict[str, Any]) -> None:
+        """A record kept earlier (e.g. by the run being resumed)."""
+        self.ids.add(record["id"])
+        self.groups.add((record["task"], record.get("group", record["id"])))
 
-def ordered_outcomes(plan: GenerationPlan, *, workers: int = 1, states: dict[str, "_TaskProgress"] | None = None) -> Iterator[Outcome]:
+
+def ordered_outcomes(
+    plan: GenerationPlan, *, workers: int = 1, states: dict[str, "_TaskProgress"] | None = None,
+    dedup: _Deduplicator | None = None,
+) -> Iterator[Outcome]:
     """Run the plan on ``workers`` worker processes and yield every outcome in (task, index) order per
     task, until each task has its quota of kept records (or gives up). Closing the iterator stops the
-    workers."""
+    workers. ``states`` and ``dedup`` given with earlier progress (a resumed run) go on from there."""
     states = states if states is not None else {}
-    states.update({t.name: _TaskProgress(t) for t in plan.tasks})
+    for t in plan.tasks:
+        states.setdefault(t.name, _TaskProgress(t))
     order = [t.name for t in plan.tasks]
-    dedup = _Deduplicator(plan.keep_duplicates)
+    dedup = dedup if dedup is not None else _Deduplicator(plan.keep_duplicates)
     turn = 0
+    if all(s.done or s.exhausted for s in states.values()):
+        return
 
     def next_chunk() -> Chunk | None:
         nonlocal turn
@@ -254,25 +267,56 @@ def ordered_outcomes(plan: GenerationPlan, *, workers: int = 1, states: dict[str
     pool.close()
 
 
+def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _TaskProgress], dedup: _Deduplicator) -> int:
+    """Restore each task's progress and the duplicate filter from the committed shards of a resumed run."""
+    kept = 0
+    for t in plan.tasks:
+        state = states[t.name] = _TaskProgress(t)
+        for line in writer.committed(t.name):
+            state.emitted = state.next_index = line["i"] + 1
+            if "record" in line:
+                state.kept += 1
+                kept += 1
+                dedup.remember(line["record"])
+    return kept
+
+
 def run_generation(
     plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
+    mode: str = "new",
 ) -> GenerationSummary:
+    """Generate ``plan`` into ``out_dir``. ``mode`` is ``new`` (refuse a directory that holds a dataset
+    or an interrupted run), ``overwrite`` or ``resume`` (continue an interrupted run from its committed
+    shards; the result is byte-identical to an uninterrupted run). Interrupted, the committed shards
+    stay in ``out_dir/.partial`` and the exception propagates."""
     started = time.perf_counter()
     tasks: dict[str, Task] = {
         t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks
     }
-    writer = DatasetWriter(out_dir, plan, tasks)
+    writer = DatasetWriter(out_dir, plan, tasks, mode=mode)
+    if writer.state == "finished":
+        manifest = writer.finished_manifest()
+        return GenerationSummary(
+            kept=Counter(dict(writer.kept)), rejected=writer.reject_counts,
+            candidates=sum(writer.kept.values()) + sum(writer.reject_counts.values()),
+            seconds=time.perf_counter() - started, complete=bool(manifest.get("complete")), out_dir=out_dir,
+            agreement=writer.agreement(), resumed_records=sum(writer.kept.values()),
+        )
     states: dict[str, _TaskProgress] = {}
+    dedup = _Deduplicator(plan.keep_duplicates)
+    resumed = _replay(writer, plan, states, dedup) if writer.state == "resumed" else 0
+    if progress and resumed:
+        progress(resumed)
     try:
-        for outcome in ordered_outcomes(plan, workers=workers, states=states):
+        for outcome in ordered_outcomes(plan, workers=workers, states=states, dedup=dedup):
             if outcome.record is not None:
-                writer.add_record(outcome.task, outcome.split, outcome.record)
+                writer.add_record(outcome.task, outcome.index, outcome.split, outcome.record)
                 if progress:
                     progress(1)
             else:
                 writer.add_reject(outcome.task, outcome.index, outcome.reject)
     except BaseException:
-        writer.abort()
+        writer.interrupted()
         raise
     complete = all(s.done for s in states.values())
     seconds = time.perf_counter() - started
@@ -285,4 +329,5 @@ def run_generation(
         complete=complete,
         out_dir=out_dir,
         agreement=writer.agreement(),
+        resumed_records=resumed,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from codegen_data.pipeline import plan_generation, split_quota
+from codegen_data.pipeline import plan_generation, run_generation, split_quota
 from codegen_data.sql.comparator import DEFAULT_COMPARATOR, to_json_value
 from codegen_data.task import ConfigError
 
@@ -106,11 +106,11 @@ def test_item_i_does_not_depend_on_n(tmp_path):
     assert read_records(large)[:5] == read_records(small)
 
 
-def test_regenerating_in_place_replaces_the_dataset(tmp_path):
+def test_overwrite_replaces_the_dataset(tmp_path):
     out = tmp_path / "ds"
     generate(out, n=4, seed=1)
     (out / "databases" / "stale.sql").write_text("-- old")
-    generate(out, n=4, seed=2)
+    run_generation(plan_generation(["text_to_sql"], n=4, seed=2), out, mode="overwrite")
     assert not (out / "databases" / "stale.sql").exists()
     assert not (out / ".partial").exists()
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2

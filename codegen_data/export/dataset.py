@@ -1,14 +1,23 @@
-"""The output directory contract.
+"""The output directory contract, and how a run writes it so that nothing is lost.
 
-``DIR/data/<split>.jsonl`` (verified records), ``DIR/rejects.jsonl`` (rejected candidates with
-``reason``), task side files such as ``DIR/databases/<db_id>.sql``, ``DIR/manifest.json`` and the
-dataset card ``DIR/README.md``. Everything is first written to ``DIR/.partial/`` and moved into place
-only when the run finishes, so an interrupted run never leaves a half-written dataset behind, and a
-previous dataset in ``DIR`` stays intact until the new one is complete.
+A finished dataset is ``DIR/data/<split>.jsonl`` (verified records), ``DIR/rejects.jsonl`` (rejected
+candidates with ``reason``), task side files such as ``DIR/databases/<db_id>.sql``, the dataset card
+``DIR/README.md`` and ``DIR/manifest.json``, which is moved into place last: a directory with a
+manifest holds a complete dataset.
+
+While a run is going, its outcomes are committed shard by shard: the outcomes of candidates
+``[k*SHARD, (k+1)*SHARD)`` of a task, in index order, go to ``DIR/.partial/shards/<task>/<start>.jsonl``
+through a temporary file and an atomic rename. A run that is killed (``kill -9``, Ctrl-C, a full disk)
+leaves only whole shards and ``DIR/.partial/plan.json``; ``--resume`` replays them and goes on from the
+first missing index. Since a candidate's outcome is a function of (plan, task, index), the resumed run
+writes the same bytes as an uninterrupted one. The data files are assembled from the shards at the end,
+and a previous dataset in ``DIR`` stays intact until the new one is complete.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -17,9 +26,7 @@ import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import jsonlines
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import __version__
 from ..grammar import load_grammar
@@ -29,14 +36,30 @@ from .card import render_card
 if TYPE_CHECKING:
     from ..pipeline import GenerationPlan
 
-__all__ = ["DatasetWriter", "OutputError", "engine_versions", "file_sha256", "OUTPUT_ENTRIES"]
+__all__ = [
+    "DatasetWriter", "OutputError", "OutputExists", "WRITE_MODES", "SHARD", "engine_versions", "file_sha256",
+    "OUTPUT_ENTRIES", "PARTIAL",
+]
 
-OUTPUT_ENTRIES = ("README.md", "manifest.json", "data", "rejects.jsonl", "databases")
-"""What a dataset directory holds; only these are replaced when a dataset is regenerated in place."""
+OUTPUT_ENTRIES = ("README.md", "data", "rejects.jsonl", "databases", "manifest.json")
+"""What a dataset directory holds, in the order a finished run moves them into place (manifest last)."""
+PARTIAL = ".partial"
+"""The directory of a run in progress (or interrupted), inside the output directory."""
+SHARD = 128
+"""Candidate indices per committed shard: at most this many candidates per task are redone on resume."""
+WRITE_MODES = ("new", "overwrite", "resume")
+"""``new`` refuses a directory that holds a dataset or an interrupted run, ``overwrite`` replaces it
+(the old dataset stays until the new one is complete), ``resume`` continues an interrupted run."""
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class OutputError(ConfigError):
     """The output directory cannot be written."""
+
+
+class OutputExists(OutputError):
+    """The output directory holds something this run may not replace (a usage error)."""
 
 
 def engine_versions() -> dict[str, str]:
@@ -59,25 +82,209 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _open_jsonl(path: Path) -> jsonlines.Writer:
-    return jsonlines.open(path, mode="w", compact=True, sort_keys=False, flush=False)
+def _os_error(exc: OSError, path: Path) -> OutputError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(f"no space left on the device of {path}: free some space, then rerun the same command with --resume")
+    if exc.errno == errno.EFBIG:
+        return OutputError(f"file size limit reached writing {path}: raise it (ulimit -f), then rerun with --resume")
+    return OutputError(f"cannot write to {path}: {exc.strerror or exc}")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a temporary file renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _os_error(exc, path) from None
 
 
 class DatasetWriter:
-    """Streams records and rejects to disk in the order given; nothing is held per record."""
+    """Commits a run's outcomes shard by shard and assembles the dataset when the run finishes.
 
-    def __init__(self, out_dir: Path, plan: "GenerationPlan", tasks: dict[str, Task]):
+    ``state`` is ``"fresh"`` (nothing to replay), ``"resumed"`` (:meth:`committed` replays the saved
+    outcomes) or ``"finished"`` (``resume`` of a run whose dataset is already complete: nothing to do).
+    """
+
+    def __init__(self, out_dir: Path, plan: "GenerationPlan", tasks: dict[str, Task], *, mode: str = "new"):
+        if mode not in WRITE_MODES:
+            raise ValueError(f"mode must be one of {WRITE_MODES}, got {mode!r}")
         self.out_dir = Path(out_dir)
         self.plan = plan
         self.tasks = tasks
-        self._prepare()
-        self.partial = self.out_dir / ".partial"
-        self._records = {
-            (split, name): _open_jsonl(self.partial / f"records.{split}.{name}.jsonl")
-            for split in plan.splits for name in tasks
+        self.mode = mode
+        self.partial = self.out_dir / PARTIAL
+        self._lock: Any = None
+        self._buffers: dict[str, list[str]] = {name: [] for name in tasks}
+        self._buffer_start: dict[str, int] = {name: 0 for name in tasks}
+        self.saved_records = 0  # records in committed shards when the run started
+        self._reset_counts()
+        try:
+            self.state = self._prepare()
+        except BaseException:
+            self._release()
+            raise
+
+    # the directory ----------------------------------------------------------------------------
+    def plan_record(self) -> dict[str, Any]:
+        """What must be equal for a run to resume another: everything that decides an outcome."""
+        grammars = sorted({g for t in self.tasks.values() for g in t.grammars})
+        return {
+            "command": self.plan.command(),
+            "codegen_data_version": __version__,
+            "seed": self.plan.seed,
+            "n": self.plan.n,
+            "difficulty": self.plan.difficulty,
+            "splits": self.plan.splits,
+            "keep_duplicates": self.plan.keep_duplicates,
+            "tasks": {t.name: {"quota": t.quota, "config": t.config.to_dict()} for t in self.plan.tasks},
+            "grammars": {g: load_grammar(g).sha256 for g in grammars},
+            "shard": SHARD,
         }
+
+    def _acquire(self) -> None:
+        self._lock = (self.partial / "lock").open("a")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._release()
+            raise OutputError(f"another codegen-data run is writing to {self.out_dir}; wait for it to finish or choose another -o") from None
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def _prepare(self) -> str:
+        out = self.out_dir
+        try:
+            if out.exists() and not out.is_dir():
+                raise OutputExists(f"output path {out} exists and is not a directory; choose another -o")
+            names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+            has_dataset = (out / "manifest.json").is_file()
+            foreign = [name for name in names if name not in OUTPUT_ENTRIES + (PARTIAL,)]
+            if foreign and not has_dataset:
+                raise OutputExists(f"output directory {out} is not empty and holds no codegen-data dataset "
+                                   f"(it has {foreign[0]!r}); choose another -o")
+            if self.partial.is_dir():
+                self._acquire()  # before judging the partial run: it may be running now
+            saved = self._read_json(self.partial / "plan.json")
+            plan = self.plan_record()
+            if self.mode == "new":
+                if saved is not None:
+                    raise OutputExists(f"{out} holds an interrupted run; add --resume to continue it, or --overwrite to start over")
+                if has_dataset:
+                    raise OutputExists(f"{out} already holds a dataset; add --overwrite to replace it, or choose another -o")
+            if self.mode == "resume":
+                if saved is not None and saved != plan:
+                    raise OutputExists(f"{out} holds an interrupted run of another command ({saved.get('command')}); "
+                                       "rerun that command with --resume, or add --overwrite to start over")
+                if saved is None and has_dataset:
+                    manifest = self._read_json(out / "manifest.json") or {}
+                    if manifest.get("plan") == plan and manifest.get("complete"):
+                        return "finished"
+                    raise OutputExists(f"{out} holds a finished dataset of another command ({manifest.get('command')}); "
+                                       "add --overwrite to replace it, or choose another -o")
+            self.partial.mkdir(parents=True, exist_ok=True)
+            if self._lock is None:
+                self._acquire()
+            if self.mode == "resume" and saved is not None:
+                for stale in (self.partial / "shards").rglob("*.tmp"):
+                    stale.unlink()
+                self.saved_records = sum(1 for name in self.tasks for line in self.committed(name) if "record" in line)
+                self._buffer_start = {name: self._next_index(name) for name in self.tasks}
+                return "resumed"
+            for child in self.partial.iterdir():  # a fresh start: drop an old partial run, keep the lock
+                if child.name != "lock":
+                    shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+            (self.partial / "shards").mkdir()
+            _write_atomic(self.partial / "plan.json", (json.dumps(plan, indent=2) + "\n").encode())
+            return "fresh"
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise _os_error(exc, out) from None
+
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any] | None:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return {}  # unreadable: never equal to a plan, so it is not resumed by mistake
+        return value if isinstance(value, dict) else {}
+
+    # committed shards -------------------------------------------------------------------------
+    def _shards(self, task: str) -> list[Path]:
+        """The task's shard files that continue each other from index 0 (a gap ends the list)."""
+        folder = self.partial / "shards" / task
+        if not folder.is_dir():
+            return []
+        found = {int(p.stem): p for p in folder.glob("*.jsonl") if p.stem.isdigit()}
+        chain, at = [], 0
+        while at in found:
+            chain.append(found[at])
+            with found[at].open("rb") as f:
+                count = sum(1 for _ in f)
+            at += count
+        return chain
+
+    def _next_index(self, task: str) -> int:
+        last = None
+        for line in self.committed(task):
+            last = line["i"]
+        return 0 if last is None else last + 1
+
+    def committed(self, task: str) -> Iterator[dict[str, Any]]:
+        """The task's committed outcomes in index order: ``{"i", "split", "record"}`` or ``{"i", "reject"}``."""
+        for path in self._shards(task):
+            with path.open(encoding="utf-8") as f:
+                for line in f:
+                    yield json.loads(line)
+
+    # streaming -------------------------------------------------------------------------------
+    def add_record(self, task: str, index: int, split: str, record: dict[str, Any]) -> None:
+        self._add(task, index, {"i": index, "split": split, "record": record})
+
+    def add_reject(self, task: str, index: int, reject: dict[str, Any]) -> None:
+        row = {"task": task, "index": index, "reason": reject["reason"], "detail": reject.get("detail", "")}
+        if reject.get("candidate"):
+            row["candidate"] = reject["candidate"]
+        self._add(task, index, {"i": index, "reject": row})
+
+    def _add(self, task: str, index: int, line: dict[str, Any]) -> None:
+        buffer = self._buffers[task]
+        if index != self._buffer_start[task] + len(buffer):
+            raise ValueError(f"{task}: outcome {index} out of order")
+        buffer.append(_encode(line))
+        if (index + 1) % SHARD == 0:
+            self._commit(task)
+
+    def _commit(self, task: str) -> None:
+        buffer = self._buffers[task]
+        if not buffer:
+            return
+        folder = self.partial / "shards" / task
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _os_error(exc, folder) from None
+        start = self._buffer_start[task]
+        _write_atomic(folder / f"{start:09d}.jsonl", ("\n".join(buffer) + "\n").encode("utf-8"))
+        self._buffer_start[task] = start + len(buffer)
+        buffer.clear()
+
+    def interrupted(self) -> None:
+        """The run stops early: committed shards stay for --resume, uncommitted outcomes are redone."""
+        self._release()
+
+    # finishing -------------------------------------------------------------------------------
+    def _reset_counts(self) -> None:
         self.split_counts: dict[str, Counter] = defaultdict(Counter)
-        self._rejects = {name: _open_jsonl(self.partial / f"rejects.{name}.jsonl") for name in tasks}
         self.reject_counts: Counter = Counter()
         self.task_rejects: dict[str, Counter] = defaultdict(Counter)
         self.difficulty: dict[str, Counter] = defaultdict(Counter)
@@ -87,29 +294,7 @@ class DatasetWriter:
         self.side_keys: dict[str, set[str]] = defaultdict(set)
         self.kept: Counter = Counter()
 
-    def _prepare(self) -> None:
-        out = self.out_dir
-        try:
-            if out.exists() and not out.is_dir():
-                raise OutputError(f"output path {out} exists and is not a directory")
-            if out.is_dir():
-                foreign = [p.name for p in out.iterdir() if p.name not in OUTPUT_ENTRIES + (".partial",)]
-                if foreign and not (out / "manifest.json").exists():
-                    raise OutputError(
-                        f"output directory {out} is not empty and holds no codegen-data dataset; choose another -o"
-                    )
-            partial = out / ".partial"
-            if partial.exists():
-                shutil.rmtree(partial)
-            partial.mkdir(parents=True)
-        except OutputError:
-            raise
-        except OSError as exc:
-            raise OutputError(f"cannot write to {out}: {exc.strerror or exc}") from None
-
-    # streaming -------------------------------------------------------------------------------
-    def add_record(self, task: str, split: str, record: dict[str, Any]) -> None:
-        self._records[(split, task)].write(record)
+    def _count_record(self, task: str, split: str, record: dict[str, Any]) -> None:
         self.kept[task] += 1
         self.split_counts[split][task] += 1
         self.difficulty[task][record.get("difficulty", "")] += 1
@@ -124,13 +309,9 @@ class DatasetWriter:
         if "db_id" in record:
             self.side_keys[task].add(record["db_id"])
 
-    def add_reject(self, task: str, index: int, reject: dict[str, Any]) -> None:
-        row = {"task": task, "index": index, "reason": reject["reason"], "detail": reject.get("detail", "")}
-        if reject.get("candidate"):
-            row["candidate"] = reject["candidate"]
-        self._rejects[task].write(row)
-        self.reject_counts[reject["reason"]] += 1
-        self.task_rejects[task][reject["reason"]] += 1
+    def _count_reject(self, task: str, row: dict[str, Any]) -> None:
+        self.reject_counts[row["reason"]] += 1
+        self.task_rejects[task][row["reason"]] += 1
 
     def agreement(self) -> dict[str, float]:
         """Per task with a second engine: the share of kept records both engines agree on."""
@@ -141,48 +322,64 @@ class DatasetWriter:
                 out[task] = sum(v for k, v in counts.items() if "+" in k) / total
         return out
 
-    # finishing -------------------------------------------------------------------------------
-    def _close_streams(self) -> None:
-        for w in list(self._records.values()) + list(self._rejects.values()):
-            w.close()
-
-    def abort(self) -> None:
-        """Drop the partial output; a previous dataset in the directory is left as it was."""
-        try:
-            self._close_streams()
-        finally:
-            shutil.rmtree(self.partial, ignore_errors=True)
-
-    def _concat(self, parts: list[Path], target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
-                part.unlink()
-
     def finish(self, *, complete: bool) -> dict[str, Any]:
-        self._close_streams()
-        p = self.partial
-        names = list(self.tasks)
-        for split in self.plan.splits:
-            self._concat([p / f"records.{split}.{n}.jsonl" for n in names], p / "data" / f"{split}.jsonl")
-        self._concat([p / f"rejects.{n}.jsonl" for n in names], p / "rejects.jsonl")
-        for name, task in self.tasks.items():
-            for rel, text in task.side_files(sorted(self.side_keys[name])).items():
-                path = p / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-        manifest = self._manifest(complete)
-        (p / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (p / "README.md").write_text(render_card(manifest), encoding="utf-8")
-        self._move_into_place()
+        """Commit what is left, assemble the dataset from the shards, and move it into place."""
+        try:
+            for name in self.tasks:
+                self._commit(name)
+            staging = self.partial / "final"
+            if staging.exists():
+                shutil.rmtree(staging)
+            (staging / "data").mkdir(parents=True)
+            self._reset_counts()
+            split_files = {split: (staging / "data" / f"{split}.jsonl").open("w", encoding="utf-8") for split in self.plan.splits}
+            with (staging / "rejects.jsonl").open("w", encoding="utf-8") as rejects:
+                try:
+                    for name in self.tasks:
+                        for line in self.committed(name):
+                            if "record" in line:
+                                self._count_record(name, line["split"], line["record"])
+                                split_files[line["split"]].write(_encode(line["record"]) + "\n")
+                            else:
+                                self._count_reject(name, line["reject"])
+                                rejects.write(_encode(line["reject"]) + "\n")
+                finally:
+                    for f in split_files.values():
+                        f.close()
+            for name, task in self.tasks.items():
+                for rel, text in task.side_files(sorted(self.side_keys[name])).items():
+                    path = staging / rel
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+            manifest = self._manifest(staging, complete)
+            (staging / "README.md").write_text(render_card(manifest), encoding="utf-8")
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            self._move_into_place(staging)
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise _os_error(exc, self.out_dir) from None
+        finally:
+            self._release()
         return manifest
 
-    def _manifest(self, complete: bool) -> dict[str, Any]:
+    def finished_manifest(self) -> dict[str, Any]:
+        """The manifest of the dataset already in place (state ``finished``), counts loaded from it."""
+        self._release()
+        manifest = self._read_json(self.out_dir / "manifest.json") or {}
+        for name, info in manifest.get("tasks", {}).items():
+            self.kept[name] = info.get("kept", 0)
+            for reason, count in info.get("rejected", {}).items():
+                self.task_rejects[name][reason] += count
+                self.reject_counts[reason] += count
+            for engines, count in info.get("verified_engines", {}).items():
+                self.engines[name][engines] += count
+        return manifest
+
+    def _manifest(self, staging: Path, complete: bool) -> dict[str, Any]:
         files = {}
-        for path in sorted(x for x in self.partial.rglob("*") if x.is_file()):
-            rel = path.relative_to(self.partial).as_posix()
+        for path in sorted(x for x in staging.rglob("*") if x.is_file()):
+            rel = path.relative_to(staging).as_posix()
             entry: dict[str, Any] = {"sha256": file_sha256(path), "bytes": path.stat().st_size}
             if rel.endswith(".jsonl"):
                 with path.open("rb") as f:
@@ -224,17 +421,20 @@ class DatasetWriter:
             "engine_agreement": {k: round(v, 4) for k, v in sorted(self.agreement().items())},
             "engine_disagreements": dict(sorted(self.disagreements.items())),
             "files": files,
+            "plan": self.plan_record(),
         }
 
-    def _move_into_place(self) -> None:
+    def _move_into_place(self, staging: Path) -> None:
+        # The old manifest goes first and the new one comes last: a directory with a manifest always
+        # holds a whole dataset, and a run killed in between is finished by --resume.
+        (self.out_dir / "manifest.json").unlink(missing_ok=True)
         for entry in OUTPUT_ENTRIES:
             old = self.out_dir / entry
-            if old.is_dir():
+            if old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old)
-            elif old.exists():
+            elif old.exists() or old.is_symlink():
                 old.unlink()
-        for entry in OUTPUT_ENTRIES:
-            new = self.partial / entry
+            new = staging / entry
             if new.exists():
-                os.replace(new, self.out_dir / entry)
+                os.replace(new, old)
         shutil.rmtree(self.partial)

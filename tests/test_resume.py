@@ -1,0 +1,172 @@
+"""Nothing lost: a `generate` killed at any moment (kill -9, Ctrl-C) and rerun with --resume writes the
+same bytes as a run that was never interrupted; a worker that crashes costs only its candidate."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+TASKS = "text_to_sql,py_output"
+N = 360  # > SHARD candidates per task, so kills land before, between and after committed shards
+
+
+def command(out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "codegen_data", "generate", TASKS, "-n", str(N), "--seed", "5",
+            "-o", str(out), "--workers", "2", *extra]
+
+
+def data_files(out: Path) -> dict[str, bytes]:
+    """Every file of the dataset; the manifest and card name the directory, so that name is masked."""
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    for name in ("README.md", "manifest.json"):
+        files[name] = files[name].replace(out.name.encode(), b"DIR")
+    return files
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference") / "ds"
+    started = time.monotonic()
+    proc = subprocess.run(command(out), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_kill_9_at_random_moments_then_resume_gives_the_same_bytes(tmp_path, reference):
+    ref, seconds = reference
+    out = tmp_path / "ds"
+    seed = int(time.time())
+    rng = random.Random(seed)
+    moments = [rng.uniform(0.2, 1.0) * seconds for _ in range(5)]
+    history = []
+    for at in moments:
+        args = command(out, "--resume") if out.exists() else command(out)
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(at)  # each run resumes the last one's work, so later kills land further on
+        workers = children(proc.pid)
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stderr.close()
+        deadline = time.monotonic() + 30
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(w) for w in workers), "workers outlived a killed generate"
+        shards = sorted(p.name for p in (out / ".partial" / "shards").rglob("*.jsonl")) if (out / ".partial").exists() else []
+        history.append((round(at, 2), len(shards)))
+    assert sum(1 for _, shards in history if shards) >= 1, f"no kill landed after a committed shard: {history}"
+    proc = subprocess.run(command(out, "--resume"), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert data_files(out) == data_files(ref), f"seed {seed}, kills (seconds, shards committed): {history}"
+    assert not (out / ".partial").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_exits_promptly_says_how_to_resume_and_loses_nothing(tmp_path, reference):
+    ref, seconds = reference
+    out = tmp_path / "ds"
+    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    shards = out / ".partial" / "shards"
+    while time.monotonic() < deadline and not (shards.exists() and any(shards.rglob("*.jsonl"))):
+        time.sleep(0.05)  # interrupt once some work is committed
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)  # a hang would fail here, not a slow machine
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr and "--resume" in stderr, stderr
+    assert not (out / "manifest.json").exists()
+    refused = subprocess.run(command(out), capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "add --resume to continue it" in refused.stderr
+    resumed = subprocess.run(command(out, "--resume"), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stdout
+    assert data_files(out) == data_files(ref)
+    again = subprocess.run(command(out, "--resume"), capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and data_files(out) == data_files(ref)  # resuming a finished run changes nothing
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_costs_only_its_candidate(tmp_path):
+    out = tmp_path / "ds"
+    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+        workers = [pid for pid in children(proc.pid) if b"codegen_data.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        if workers and (out / ".partial" / "plan.json").exists():
+            victim = workers[0]
+    assert victim is not None
+    time.sleep(1.0)
+    os.kill(victim, signal.SIGKILL)  # what the OOM killer does
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 0, stderr
+    assert f"kept {N} of" in stdout
+    assert "executor_crashed" in (out / "rejects.jsonl").read_text()
+
+
+def test_an_existing_dataset_is_refused_unless_overwrite(tmp_path):
+    out = tmp_path / "ds"
+    small = [sys.executable, "-m", "codegen_data", "generate", "text_to_sql", "-n", "3", "-o", str(out), "--workers", "1"]
+    assert subprocess.run(small, capture_output=True, timeout=300).returncode == 0
+    before = (out / "data" / "test.jsonl").read_bytes()
+    refused = subprocess.run(small + ["--seed", "1"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines() == [f"Error: {out} already holds a dataset; add --overwrite to replace it, or choose another -o"]
+    assert (out / "data" / "test.jsonl").read_bytes() == before and not (out / ".partial").exists()
+    other = subprocess.run(small + ["--seed", "1", "--resume"], capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2 and "finished dataset of another command" in other.stderr
+    both = subprocess.run(small + ["--overwrite", "--resume"], capture_output=True, text=True, timeout=60)
+    assert both.returncode == 2 and "exclude each other" in both.stderr
+    replaced = subprocess.run(small + ["--seed", "1", "--overwrite"], capture_output=True, text=True, timeout=300)
+    assert replaced.returncode == 0, replaced.stderr
+    assert (out / "data" / "test.jsonl").read_bytes() != before
+
+
+def test_resume_of_another_command_is_refused(tmp_path):
+    out = tmp_path / "ds"
+    (out / ".partial" / "shards").mkdir(parents=True)
+    (out / ".partial" / "plan.json").write_text('{"command": "codegen-data generate py_output -n 9 --seed 0"}')
+    args = [sys.executable, "-m", "codegen_data", "generate", "text_to_sql", "-n", "3", "-o", str(out), "--workers", "1"]
+    proc = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "interrupted run of another command (codegen-data generate py_output -n 9 --seed 0)" in proc.stderr
+    assert (out / ".partial" / "plan.json").exists()  # nothing of it was touched
+
+
+def test_a_run_in_progress_is_not_disturbed_by_a_second_one(tmp_path):
+    import fcntl
+
+    out = tmp_path / "ds"
+    (out / ".partial").mkdir(parents=True)
+    with (out / ".partial" / "lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        args = [sys.executable, "-m", "codegen_data", "generate", "text_to_sql", "-n", "3", "-o", str(out), "--workers", "1"]
+        proc = subprocess.run(args + ["--overwrite"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "another codegen-data run is writing to" in proc.stderr, proc.stderr
+
