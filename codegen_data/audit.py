@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ._processes import HelperProcess
+from .task import ConfigError
 from .export.dataset import file_sha256
 from .sql.comparator import DEFAULT_COMPARATOR
 
-__all__ = ["AuditFailure", "AuditResult", "check_files", "split_files", "verify_dataset"]
+__all__ = ["AuditFailure", "AuditResult", "check_files", "require_intact", "split_files", "verify_dataset"]
 
 UNHASHED = ("manifest.json", "README.md")
 """Files a manifest cannot list (itself, and the card written from it); not extras when unlisted."""
@@ -160,6 +161,17 @@ def check_files(root: Path) -> list[str]:
         if path.is_file() and split.get("records") != (count := _count_lines(path)):
             problems.append(f"split {name}: manifest says {split.get('records')} records, {rel} has {count}")
     return problems
+
+
+def require_intact(root: Path) -> None:
+    """Raise ConfigError (one line) if a file the manifest lists is missing or altered, or a split's
+    count is off: what reads a dataset (export, stats, report) must not work from a damaged one.
+    Extra files are allowed (notes beside a dataset harm nothing)."""
+    problems = [p for p in check_files(root) if not p.startswith("extra file")]
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise ConfigError(f"{root}: {problems[0]}{more}; the dataset is damaged: regenerate it, "
+                          f"or run `codegen-data verify {root}` for every problem")
 
 
 def _manifest_splits(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

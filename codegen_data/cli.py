@@ -79,6 +79,8 @@ def _load_config(path: str | None) -> dict:
         raise _usage(f"cannot read config file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise _usage(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise _usage(f"config file {path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 @main.command()
@@ -217,8 +219,15 @@ def _record_count(directory: Path) -> int:
 
 
 def _dataset_dir(directory: Path) -> Path:
+    """DIRECTORY when it holds an intact dataset; else a one-line error."""
+    from .audit import require_intact
+
     if not (directory / "manifest.json").is_file():
         raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
+    try:
+        require_intact(directory)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     return directory
 
 
@@ -262,6 +271,7 @@ def export(directory: Path, fmt: str, out: Path) -> None:
     """Write DIRECTORY's splits in a format training and evaluation tools read."""
     from .export.exporter import export_dataset
 
+    _dataset_dir(directory)
     try:
         summary = export_dataset(directory, fmt, out)
     except ConfigError as exc:
@@ -271,7 +281,7 @@ def export(directory: Path, fmt: str, out: Path) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path), required=False)
-@click.option("--predictions", "predictions", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--predictions", "predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help='JSONL: {"id": ..., "prediction": "..."} or {"id": ..., "predictions": [...]} per line '
                    "(for --benchmark: that benchmark's own predictions file).")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -286,8 +296,10 @@ def export(directory: Path, fmt: str, out: Path) -> None:
               help="Score an existing benchmark instead of a codegen-data dataset (needs --data).")
 @click.option("--data", "data", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The benchmark's data file (cruxeval.jsonl, HumanEval.jsonl.gz).")
+@click.option("--allow-unknown-ids", is_flag=True,
+              help="Ignore (and list) predictions whose id is not in DIRECTORY, instead of refusing the file.")
 def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str | None, workers: int, timeout: float | None,
-             split: str | None, benchmark: str | None, data: Path | None) -> None:
+             split: str | None, benchmark: str | None, data: Path | None, allow_unknown_ids: bool) -> None:
     """Score a model's predictions on DIRECTORY (or on --benchmark) by executing them in the sandbox.
 
     Prints pass@k overall and per task, difficulty and feature; -o writes the full report.json that
@@ -312,7 +324,7 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
             if directory is None:
                 raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
             code, text = evaluate_command(directory, predictions, out=out, k=k or "1,5,10", workers=workers,
-                                          timeout=timeout or 2.0, split=split)
+                                          timeout=timeout or 2.0, split=split, allow_unknown_ids=allow_unknown_ids)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(text)

@@ -349,10 +349,18 @@ def load_records(dataset_dir: Path, *, split: str | None = None) -> tuple[list[d
     return records, info
 
 
-def read_predictions(path: Path) -> dict[str, list[str]]:
-    """id -> the raw predictions for it, in file order (ids in order of first appearance).
+MAX_LINE_BYTES = 32 << 20
+"""A predictions line longer than this is refused before it is parsed (it would only eat memory)."""
+MAX_PREDICTION_CHARS = 1_000_000
+"""A single prediction longer than this is refused: no answer to our tasks needs a megabyte."""
 
-    Raises ConfigError naming the line for anything but the two accepted line shapes.
+
+def read_predictions(path: Path, lines: dict[str, int] | None = None) -> dict[str, list[str]]:
+    """id -> the raw predictions for it, in file order (ids in order of first appearance); ``lines``,
+    when given, is filled with each id's first line number.
+
+    Raises ConfigError naming the line for anything but the two accepted line shapes, and for lines
+    or predictions over the size caps.
     """
     path = Path(path)
     out: dict[str, list[str]] = {}
@@ -363,7 +371,10 @@ def read_predictions(path: Path) -> dict[str, list[str]]:
         raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
     with f:
         number = 0
-        for number, raw_line in enumerate(f, 1):
+        for number, raw_line in enumerate(iter(lambda: f.readline(MAX_LINE_BYTES + 1), b""), 1):
+            if len(raw_line) > MAX_LINE_BYTES:
+                raise ConfigError(f"{where} line {number}: longer than {MAX_LINE_BYTES >> 20} MB; "
+                                  "predictions this large are not answers (truncate them)")
             try:
                 line = raw_line.decode("utf-8")
             except UnicodeDecodeError:
@@ -377,7 +388,13 @@ def read_predictions(path: Path) -> dict[str, list[str]]:
             except RecursionError:
                 raise ConfigError(f"{where} line {number}: JSON nested too deeply") from None
             key, samples = _prediction_entry(entry, f"{where} line {number}")
+            for sample in samples:
+                if len(sample) > MAX_PREDICTION_CHARS:
+                    raise ConfigError(f"{where} line {number}: a prediction of {len(sample):,} characters is over the "
+                                      f"cap of {MAX_PREDICTION_CHARS:,}; truncate it")
             out.setdefault(key, []).extend(samples)
+            if lines is not None:
+                lines.setdefault(key, number)
     if not out:
         raise ConfigError(f"{where} holds no predictions")
     return out
@@ -620,9 +637,12 @@ def evaluate(
     timeout: float = 2.0,
     split: str | None = None,
     progress: Callable[[int], None] | None = None,
+    allow_unknown_ids: bool = False,
 ) -> dict[str, Any]:
     """Score the predictions file against ``dataset_dir`` and return the report (also written to
-    ``out`` when given). User errors (a bad predictions file, dataset or option) raise ConfigError."""
+    ``out`` when given). User errors (a bad predictions file, dataset or option) raise ConfigError;
+    predictions for ids the dataset does not hold are one unless ``allow_unknown_ids`` (then they are
+    listed in the report and ignored)."""
     from .answers import extract_answer
 
     try:
@@ -630,9 +650,16 @@ def evaluate(
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     records, dataset = load_records(dataset_dir, split=split)
-    samples = read_predictions(predictions)
+    lines: dict[str, int] = {}
+    samples = read_predictions(predictions, lines)
     known = {record["id"] for record in records}
     unknown = [pid for pid in samples if pid not in known]
+    if unknown and not allow_unknown_ids:
+        scope = f"split {split!r} of {dataset_dir}" if split else str(dataset_dir)
+        raise ConfigError(
+            f"predictions file {predictions}: {len(unknown)} prediction id{'s are' if len(unknown) > 1 else ' is'} not in "
+            f"{scope} (first {unknown[0]!r} on line {lines[unknown[0]]}); check that the predictions belong to this "
+            "dataset, or add --allow-unknown-ids to ignore them")
     raws = [samples.get(record["id"], []) for record in records]
     judged = judge_predictions(records, raws, workers=workers, timeout=timeout, progress=progress)
     items = []
@@ -702,6 +729,7 @@ def evaluate_command(
     timeout: float = 2.0,
     split: str | None = None,
     progress: Callable[[int], None] | None = None,
+    allow_unknown_ids: bool = False,
 ) -> tuple[int, str]:
     """What ``codegen-data evaluate`` does: (exit code, text to print). Raises ConfigError (one line)
     for a bad predictions file, dataset, ``--k`` or ``--workers``."""
@@ -710,7 +738,7 @@ def evaluate_command(
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     started = time.monotonic()
     report = evaluate(dataset_dir, predictions, out=out, ks=ks, workers=workers, timeout=timeout,
-                      split=split, progress=progress)
+                      split=split, progress=progress, allow_unknown_ids=allow_unknown_ids)
     seconds = time.monotonic() - started
     count = report["summary"]["predictions"]
     lines = [summary_table(report),

@@ -486,7 +486,11 @@ def test_several_predictions_per_item_missing_and_unknown_ids(dataset, records, 
         {"id": "another-unknown", "prediction": "x"},
     ]
     out = tmp_path / "r.json"
-    code, text = evaluate_command(dataset, write_predictions(tmp_path / "p.jsonl", lines), out=out, k="1,5,10")
+    with pytest.raises(ConfigError, match=r"2 prediction ids are not in .* \(first 'no-such-item' on line 2\)"):
+        evaluate_command(dataset, write_predictions(tmp_path / "p.jsonl", lines), out=out, k="1,5,10")
+    assert not out.exists()
+    code, text = evaluate_command(dataset, write_predictions(tmp_path / "p.jsonl", lines), out=out, k="1,5,10",
+                                  allow_unknown_ids=True)
     report = json.loads(out.read_text(encoding="utf-8"))
     items = {i["id"]: i for i in report["items"]}
     assert code == 0 and "pass@1" in text and "2 unknown (ignored) ids" in text
