@@ -10,6 +10,9 @@ Hardening, applied before any generated SQL runs and then locked:
   auto-install and auto-load off, ``threads=1``, a memory limit, ``lock_configuration=true`` (no
   ``SET`` can undo any of it). A per-statement deadline interrupts the query; only a single read-only
   statement (SELECT / WITH / set operation) is accepted, and it runs in a transaction that is rolled back.
+- A generation worker keeps all its DuckDB databases in one such connection (a :class:`DuckDBSandbox`),
+  each in a schema of its own that its session's cursor has as ``search_path``: opening a connection
+  costs more than loading a database, and one memory limit then bounds them all.
 - SQLite: in-memory, an authorizer that refuses ATTACH, DETACH, PRAGMA and every write, extension
   loading off, and a progress handler that aborts a statement past its deadline.
 
@@ -18,6 +21,8 @@ Results are data (:class:`QueryResult`), never exceptions: the caller decides ev
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import threading
 import time
@@ -25,12 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import sqlglot
+from sqlglot import exp
 
 from ..sql.comparator import to_json_value
 from .schema import Database
 from .scripts import load_duckdb, load_sqlite
 
-__all__ = ["QueryResult", "DuckDBSession", "SQLiteSession", "hardened_duckdb", "DUCKDB_HARDENING"]
+__all__ = ["QueryResult", "DuckDBSandbox", "DuckDBSession", "SQLiteSession", "hardened_duckdb", "DUCKDB_HARDENING"]
 
 DUCKDB_HARDENING: dict[str, Any] = {
     "enable_external_access": False,
@@ -76,17 +83,116 @@ def hardened_duckdb(*, memory_limit_mb: int = 256) -> duckdb.DuckDBPyConnection:
 _READ_ONLY_STATEMENTS = {"SELECT"}
 
 
-class DuckDBSession:
-    """One hardened in-memory DuckDB database holding ``db``; runs one read-only statement at a time."""
+class _Watchdog:
+    """One thread that interrupts statements past their deadline, for every session of the process.
 
-    def __init__(self, db: Database, *, memory_limit_mb: int = 256, timeout: float = 2.0, max_rows: int = 10_000):
+    Starting a ``threading.Timer`` per statement cost more than running a typical statement; this
+    thread sleeps until the earliest deadline and is woken only when a new deadline comes sooner.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)  # a forked child has no thread yet
+
+    def reset(self) -> None:
+        self._lock = threading.Condition()
+        self._armed: dict[int, tuple[float, Any]] = {}  # token -> (deadline, connection)
+        self._tokens = 0
+        self._wake_at = math.inf
+        self._thread: threading.Thread | None = None
+
+    def arm(self, con: Any, seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            self._tokens += 1
+            self._armed[self._tokens] = (deadline, con)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="sql-deadline", daemon=True)
+                self._thread.start()
+            elif deadline < self._wake_at:
+                self._lock.notify()
+            return self._tokens
+
+    def disarm(self, token: int) -> None:
+        """After this returns, the statement ``token`` stood for is never interrupted."""
+        with self._lock:
+            self._armed.pop(token, None)
+
+    def _watch(self) -> None:
+        with self._lock:
+            while True:
+                self._wake_at = self._interrupt_overdue()
+                self._lock.wait(None if self._wake_at == math.inf else max(0.0, self._wake_at - time.monotonic()))
+
+    def _interrupt_overdue(self) -> float:
+        """Interrupt what is past its deadline; the next deadline. (No connection outlives this call
+        in the thread's frame, so none is left alive at interpreter exit.)"""
+        now = time.monotonic()
+        for token, (deadline, con) in list(self._armed.items()):
+            if deadline <= now:
+                del self._armed[token]
+                con.interrupt()
+        return min((deadline for deadline, _ in self._armed.values()), default=math.inf)
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _statement(template: str, **values: exp.Expression) -> str:
+    """A fixed DuckDB statement with our own names put in as sqlglot nodes (no SQL is spliced)."""
+    return exp.replace_placeholders(sqlglot.parse_one(template, read="duckdb"), **values).sql(dialect="duckdb")
+
+
+class DuckDBSandbox:
+    """One hardened in-memory DuckDB holding many databases, each in its own schema.
+
+    A schema's cursor has it as ``search_path``, so the tables of the database it holds are named as
+    usual. The sandbox only ever runs SQL the generator built (one read-only statement per call), so
+    no statement names another schema; a model's SQL is scored in a connection of its own instead.
+    """
+
+    def __init__(self, *, memory_limit_mb: int = 256):
+        self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb)
+        self._schemas = 0
+
+    def cursor(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A cursor on a new, empty schema, and the schema's name."""
+        self._schemas += 1
+        name = f"db{self._schemas}"
+        self.con.execute(_statement("CREATE SCHEMA :name", name=exp.to_identifier(name)))
+        cursor = self.con.cursor()
+        cursor.execute(_statement("SET search_path = :path", path=exp.Literal.string(name)))
+        return cursor, name
+
+    def drop(self, name: str) -> None:
+        self.con.execute(_statement("DROP SCHEMA :name CASCADE", name=exp.to_identifier(name)))
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class DuckDBSession:
+    """``db`` in a hardened in-memory DuckDB; runs one read-only statement at a time.
+
+    The database gets a connection of its own, or with ``sandbox`` a schema in the sandbox's connection.
+    """
+
+    def __init__(
+        self, db: Database, *, memory_limit_mb: int = 256, timeout: float = 2.0, max_rows: int = 10_000,
+        sandbox: DuckDBSandbox | None = None,
+    ):
         self.timeout = timeout
         self.max_rows = max_rows
-        self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb)
+        self._sandbox = sandbox
+        if sandbox is None:
+            self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb)
+        else:
+            self.con, self._schema = sandbox.cursor()
         load_duckdb(self.con, db)
 
     def run(self, sql: str, *, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         limit = self.max_rows if max_rows is None else max_rows
+        budget = self.timeout if timeout is None else timeout
         try:
             statements = self.con.extract_statements(sql)
         except duckdb.Error as exc:
@@ -96,20 +202,18 @@ class DuckDBSession:
         kind = statements[0].type.name
         if kind not in _READ_ONLY_STATEMENTS:
             return QueryResult("refused", error=f"only read-only queries run here, not {kind}")
-        timer = threading.Timer(self.timeout if timeout is None else timeout, self.con.interrupt)
-        timer.daemon = True
         self.con.begin()
-        timer.start()
+        token = _WATCHDOG.arm(self.con, budget)
         try:
-            cursor = self.con.execute(sql)
+            cursor = self.con.execute(statements[0])  # the parsed statement: DuckDB does not parse it again
             description = cursor.description or []
             raw = cursor.fetchmany(limit + 1)
         except duckdb.InterruptException:
-            return QueryResult("timeout", error=f"interrupted after {self.timeout if timeout is None else timeout}s")
+            return QueryResult("timeout", error=f"interrupted after {budget}s")
         except (duckdb.Error, OverflowError, ValueError) as exc:
             return QueryResult("error", error=_error_text(exc))
         finally:
-            timer.cancel()
+            _WATCHDOG.disarm(token)
             try:
                 self.con.rollback()
             except duckdb.Error:
@@ -125,6 +229,8 @@ class DuckDBSession:
 
     def close(self) -> None:
         self.con.close()
+        if getattr(self, "_sandbox", None) is not None:
+            self._sandbox.drop(self._schema)
 
 
 _SQLITE_DENIED = {

@@ -93,7 +93,8 @@ def _serve() -> None:
 
     options = json.loads(sys.argv[1])
     protocol = protocol_stream()
-    cache = SessionCache(timeout=options["timeout"], memory_limit_mb=options["memory_limit_mb"], max_rows=options["max_rows"], size=16)
+    cache = SessionCache(timeout=options["timeout"], memory_limit_mb=options["memory_limit_mb"], max_rows=options["max_rows"],
+                         size=16, shared=False)
     for line in sys.stdin:
         request = json.loads(line)
         try:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .._seeding import derive_rng, stable_hash
 from .domains import load_domains
-from .executor import DuckDBSession, SQLiteSession
+from .executor import DuckDBSandbox, DuckDBSession, SQLiteSession
 from .schema import Database
 from .synth import shuffled, synthesize_database
 
@@ -43,22 +43,24 @@ def build_database(spec: DatabaseSpec) -> Database:
 
 class DatabaseSessions:
     """One database opened up to three ways, each on first use: DuckDB, DuckDB with every table's
-    rows in another order (for the determinism check), and SQLite."""
+    rows in another order (for the determinism check), and SQLite. The DuckDB copies are schemas of
+    ``sandbox`` when one is given, else each has a connection of its own."""
 
-    def __init__(self, db: Database, *, shuffle_seed: object, timeout: float, memory_limit_mb: int, max_rows: int):
+    def __init__(self, db: Database, *, shuffle_seed: object, timeout: float, memory_limit_mb: int, max_rows: int,
+                 sandbox: DuckDBSandbox | None = None):
         self.db = db
         self._shuffle_seed = shuffle_seed
         self._options = dict(timeout=timeout, max_rows=max_rows)
-        self._memory_limit_mb = memory_limit_mb
+        self._duckdb_options = dict(memory_limit_mb=memory_limit_mb, sandbox=sandbox, **self._options)
 
     @functools.cached_property
     def duckdb(self) -> DuckDBSession:
-        return DuckDBSession(self.db, memory_limit_mb=self._memory_limit_mb, **self._options)
+        return DuckDBSession(self.db, **self._duckdb_options)
 
     @functools.cached_property
     def duckdb_shuffled(self) -> DuckDBSession:
         copy = shuffled(self.db, derive_rng(self._shuffle_seed, "shuffle", self.db.db_id))
-        return DuckDBSession(copy, memory_limit_mb=self._memory_limit_mb, **self._options)
+        return DuckDBSession(copy, **self._duckdb_options)
 
     @functools.cached_property
     def sqlite(self) -> SQLiteSession:
@@ -72,22 +74,31 @@ class DatabaseSessions:
 
 
 class SessionCache:
-    """Least-recently-used sessions, so one database serves many queries in a worker."""
+    """Least-recently-used sessions, so one database serves many queries in a worker.
 
-    def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128):
+    With ``shared`` (generation: only our own SQL runs) every DuckDB copy is a schema of one
+    :class:`DuckDBSandbox` connection, under one memory limit; without it (scoring a model's SQL,
+    which could name another schema) each copy has a connection of its own.
+    """
+
+    def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128, shared: bool = True):
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_rows = max_rows
         self.size = size
+        self.shared = shared
+        self._sandbox: DuckDBSandbox | None = None
         self._open: OrderedDict[DatabaseSpec, DatabaseSessions] = OrderedDict()
 
     def get(self, spec: DatabaseSpec) -> DatabaseSessions:
         if spec in self._open:
             self._open.move_to_end(spec)
             return self._open[spec]
+        if self.shared and self._sandbox is None:
+            self._sandbox = DuckDBSandbox(memory_limit_mb=self.memory_limit_mb)
         sessions = DatabaseSessions(
             build_database(spec), shuffle_seed=spec.seed, timeout=self.timeout,
-            memory_limit_mb=self.memory_limit_mb, max_rows=self.max_rows,
+            memory_limit_mb=self.memory_limit_mb, max_rows=self.max_rows, sandbox=self._sandbox,
         )
         self._open[spec] = sessions
         if len(self._open) > self.size:

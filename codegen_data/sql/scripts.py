@@ -12,6 +12,11 @@ DuckDB checks a self-referencing foreign key against the rows present *before* a
 multi-row INSERT (and no UPDATE) can load a table that points at itself. The DDL a model sees
 (:func:`schema_ddl`) declares every foreign key; the DDL that is executed (:func:`duckdb_script`,
 :func:`load_duckdb`) leaves out self references so rows load in their own order in one statement.
+
+:func:`load_duckdb` also leaves out PRIMARY KEY and REFERENCES (a key column stays NOT NULL): DuckDB
+backs each with an index that takes over a megabyte however few the rows, ten times the data of a
+whole database, and the synthesizer makes keys consistent by construction (``tests/sql/test_synth.py``
+loads every domain's script, constraints and all).
 """
 
 from __future__ import annotations
@@ -66,14 +71,14 @@ def _dialect(dialect: str):
     return _DIALECTS.get(dialect, dialect)
 
 
-def _column_def(column: Column, dialect: str, self_table: str | None) -> exp.ColumnDef:
+def _column_def(column: Column, dialect: str, self_table: str | None, keys: bool) -> exp.ColumnDef:
     type_name = _TYPE_OVERRIDES.get(dialect, {}).get(column.base_type, column.type)
     constraints = []
-    if column.primary_key:
+    if column.primary_key and keys:
         constraints.append(exp.ColumnConstraint(kind=exp.PrimaryKeyColumnConstraint()))
-    elif not column.nullable:
+    elif not column.nullable or column.primary_key:
         constraints.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
-    if column.references is not None and column.references[0] != self_table:
+    if column.references is not None and column.references[0] != self_table and keys:
         parent, parent_column = column.references
         reference = exp.Reference(this=exp.to_table(parent), expressions=[exp.to_identifier(parent_column)])
         constraints.append(exp.ColumnConstraint(kind=reference))
@@ -84,23 +89,29 @@ def _column_def(column: Column, dialect: str, self_table: str | None) -> exp.Col
     )
 
 
-def _create_table(table: Table, dialect: str, self_references: bool) -> exp.Create:
+def _create_table(table: Table, dialect: str, self_references: bool, keys: bool) -> exp.Create:
     skip = None if self_references else table.name
-    columns = [_column_def(c, dialect, skip) for c in table.columns]
+    columns = [_column_def(c, dialect, skip, keys) for c in table.columns]
     return exp.Create(this=exp.Schema(this=exp.to_table(table.name), expressions=columns), kind="TABLE")
 
 
 def create_table_statements(
-    schema: Schema, dialect: str = "duckdb", *, pretty: bool = False, self_references: bool = True
+    schema: Schema, dialect: str = "duckdb", *, pretty: bool = False, self_references: bool = True, keys: bool = True
 ) -> list[str]:
     """One CREATE TABLE per table, referenced tables first.
 
-    ``self_references=False`` leaves out foreign keys from a table to itself (see the module doc).
+    ``self_references=False`` leaves out foreign keys from a table to itself, ``keys=False`` every
+    PRIMARY KEY and REFERENCES (see the module doc).
     """
-    return [
-        _create_table(t, dialect, self_references).sql(dialect=_dialect(dialect), pretty=pretty)
+    return list(_create_table_statements(schema, dialect, pretty, self_references, keys))
+
+
+@functools.lru_cache(maxsize=256)
+def _create_table_statements(schema: Schema, dialect: str, pretty: bool, self_references: bool, keys: bool) -> tuple[str, ...]:
+    return tuple(
+        _create_table(t, dialect, self_references, keys).sql(dialect=_dialect(dialect), pretty=pretty)
         for t in dependency_order(schema)
-    ]
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -148,6 +159,7 @@ def duckdb_script(db: Database) -> str:
     return "".join(s + ";\n" for s in statements)
 
 
+@functools.lru_cache(maxsize=512)
 def _placeholder_insert(table: Table, dialect: str) -> str:
     placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in table.columns])
     return exp.Insert(this=exp.to_table(table.name), expression=exp.Values(expressions=[placeholders])).sql(
@@ -172,7 +184,7 @@ def load_duckdb(con, db: Database) -> None:
     executing :func:`duckdb_script` (DuckDB parses long VALUES lists slowly) and 15x faster than
     ``executemany``; values bind as their own Python types, so nothing is rounded.
     """
-    con.execute(";\n".join(create_table_statements(db.schema, "duckdb", self_references=False)))
+    con.execute(";\n".join(_create_table_statements(db.schema, "duckdb", False, False, False)))
     for table in dependency_order(db.schema):
         rows = db.rows[table.name]
         if rows:
@@ -194,7 +206,7 @@ def sqlite_value(value: object) -> object:
 
 def load_sqlite(con: sqlite3.Connection, db: Database) -> None:
     """Create and fill ``db`` on an open ``sqlite3`` connection, values converted by :func:`sqlite_value`."""
-    for statement in create_table_statements(db.schema, "sqlite"):
+    for statement in _create_table_statements(db.schema, "sqlite", False, True, True):
         con.execute(statement)
     for table in dependency_order(db.schema):
         rows = db.rows[table.name]
