@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from .domains import domain_names
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
 from .runtime import DatabaseSpec, SessionCache, build_database
 from .scripts import duckdb_script
+from .sqlite_dialect import to_sqlite
 from .verify import SqlExecution, run_checks
 
 __all__ = ["SqlConfig", "SqlTask", "SqlCandidate"]
@@ -65,6 +67,11 @@ class SqlCandidate:
     spec: DatabaseSpec
     query: QueryCandidate
     target: str
+
+    @functools.cached_property
+    def sqlite_sql(self) -> str:
+        """The query as SQLite runs it (:func:`~codegen_data.sql.sqlite_dialect.to_sqlite`), built once."""
+        return to_sqlite(self.query.tree)
 
 
 class SqlTask(Task):

@@ -101,6 +101,7 @@ class QueryCandidate:
     features: tuple[str, ...]  # sorted, from detect_features(tree)
     difficulty: str  # classify_difficulty(tree)
     order_matters: bool  # True iff the outermost query has ORDER BY
+    rendered_again: str | None = None  # parse(sql) rendered again, where building the candidate did that already
 
 
 class _PlanFailed(Exception):
@@ -2376,10 +2377,12 @@ _PLANS: dict[str, Callable[[_Ctx], _Built]] = {
 
 def _candidate(tree: exp.Expression, question: str) -> QueryCandidate:
     # Normalize through one render/parse so the tree is exactly what parsing the SQL gives.
-    sql = tree.sql(dialect="duckdb")
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    built = tree.sql(dialect="duckdb")
+    tree = sqlglot.parse_one(built, read="duckdb")
     sql = tree.sql(dialect="duckdb")
     return QueryCandidate(
+        # Rendering parse(built) gave sql; when sql == built, that was already the round trip of sql.
+        rendered_again=sql if sql == built else None,
         tree=tree,
         sql=sql,
         question=question,

@@ -21,7 +21,6 @@ from ..sql.base import SqlCandidate, SqlConfig, SqlTask
 from ..scoring import Verdict
 from ..sql.comparator import DEFAULT_COMPARATOR
 from ..sql.scripts import table_text
-from ..sql.sqlite_dialect import to_sqlite
 from ..sql.verify import SqlExecution, second_engine
 
 PROMPT = """Here are the tables of a small DuckDB database.
@@ -112,7 +111,7 @@ class SQLOutput(SqlTask):
             f"Table {t.name}:\n{table_text(db, t.name)}" for t in db.schema.tables if t.name in read
         )
         order = " Keep the rows in the query's order." if q.order_matters else " The rows may be in any order."
-        _, disagreement = second_engine(q, execution, to_sqlite(q.tree))
+        _, disagreement = second_engine(q, execution, candidate.sqlite_sql)
         record = self.base_record(
             index, candidate, execution,
             prompt=PROMPT.format(tables=tables, sql=q.sql, order=order),

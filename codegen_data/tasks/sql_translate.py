@@ -17,7 +17,6 @@ from typing import Any
 
 from ..sql.base import SqlCandidate, SqlTask
 from ..sql.scripts import schema_ddl
-from ..sql.sqlite_dialect import to_sqlite
 from ..sql.verify import SqlExecution, second_engine
 from ..task import Reject
 
@@ -42,7 +41,7 @@ class SQLTranslate(SqlTask):
     score_engine = "sqlite"
 
     def extra_verify(self, candidate: SqlCandidate, execution: SqlExecution) -> Reject | None:
-        sqlite_sql = to_sqlite(candidate.query.tree)
+        sqlite_sql = candidate.sqlite_sql
         if sqlite_sql == candidate.query.sql:
             return Reject("translation_unchanged", "the query is already valid SQLite")
         _, disagreement = second_engine(candidate.query, execution, sqlite_sql)
@@ -53,7 +52,7 @@ class SQLTranslate(SqlTask):
         return self.base_record(
             index, candidate, execution,
             prompt=PROMPT.format(ddl=schema_ddl(execution.sessions.db.schema), sql=q.sql),
-            answer=to_sqlite(q.tree),
+            answer=candidate.sqlite_sql,
             engines=["duckdb", "sqlite"],
             extra={"source_dialect": "duckdb", "target_dialect": "sqlite"},
         )

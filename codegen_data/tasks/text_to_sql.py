@@ -20,7 +20,6 @@ from typing import Any
 
 from ..sql.base import SqlCandidate, SqlTask
 from ..sql.scripts import schema_ddl
-from ..sql.sqlite_dialect import to_sqlite
 from ..sql.verify import SqlExecution, second_engine
 
 PROMPT = """Given this DuckDB database schema:
@@ -38,7 +37,7 @@ class TextToSQL(SqlTask):
 
     def to_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution) -> dict[str, Any]:
         q = candidate.query
-        _, disagreement = second_engine(q, execution, to_sqlite(q.tree))
+        _, disagreement = second_engine(q, execution, candidate.sqlite_sql)
         record = self.base_record(
             index, candidate, execution,
             prompt=PROMPT.format(ddl=schema_ddl(execution.sessions.db.schema), question=q.question),
