@@ -36,7 +36,6 @@ import random
 import re
 import resource
 import select
-import shutil
 import signal
 import stat
 import sys
@@ -426,7 +425,7 @@ class Server:
         if self.dying is not None:  # the previous child, killed after its verdict: reap it now
             os.waitpid(self.dying, 0)
             self.dying = None
-        _remove_tree(self.workdir)
+        remove_tree(self.workdir)
         if os.path.lexists(self.workdir):  # not as root: the program chmod-ed a subdirectory to 000
             os.rename(self.workdir, f"{self.workdir}.stale-{time.monotonic_ns()}")
         os.mkdir(self.workdir, 0o700)
@@ -520,13 +519,74 @@ def _kill(pid: int) -> None:
             pass
 
 
-def _remove_tree(path: str) -> None:
+def remove_tree(path: str) -> None:
+    """Remove ``path`` and what a program left in it, however deep, leaving what cannot be removed.
+
+    Not ``shutil.rmtree``: it recurses once per level, and a program that nests a few thousand
+    directories made it raise RecursionError here, killing the server. This walks with one open
+    directory at a time (descending by name, climbing by ``..``), never follows a symlink, and runs
+    only once the program is dead, so nothing moves the tree under it. The client uses it too.
+    """
     try:
         os.rmdir(path)  # the common case: the program wrote nothing
+        return
     except FileNotFoundError:
-        pass
+        return
     except OSError:
-        shutil.rmtree(path, ignore_errors=True)  # never follows a symlink out of the tree
+        pass
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    entered: list[str] = []  # the directories we stand in, below path
+    try:
+        todo = [_clear_dir(fd)]  # per level: its subdirectories still to empty
+        while True:
+            if todo[-1]:
+                name = todo[-1].pop()
+                try:
+                    inner = os.open(name, flags, dir_fd=fd)
+                except OSError:
+                    continue  # not a directory after all, or unreadable: left in place
+                os.close(fd)
+                fd = inner
+                entered.append(name)
+                todo.append(_clear_dir(fd))
+                continue
+            todo.pop()
+            if not entered:
+                break
+            outer = os.open("..", flags, dir_fd=fd)
+            os.close(fd)
+            fd = outer
+            try:
+                os.rmdir(entered.pop(), dir_fd=fd)
+            except OSError:
+                pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _clear_dir(fd: int) -> list[str]:
+    """Unlink every non-directory in the open directory ``fd``; return its subdirectories' names."""
+    subdirectories = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirectories.append(entry.name)
+                else:
+                    os.unlink(entry.name, dir_fd=fd)
+            except OSError:
+                pass
+    return subdirectories
 
 
 class _Reader:
@@ -562,7 +622,7 @@ class _Reader:
             del self.buffer[: cut + 1]
             try:
                 self._take(json.loads(line))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # deep nesting
                 self._finish("malformed", f"malformed result from the program ({type(exc).__name__})")
 
     def _finish(self, ending: str, detail: str | None = None) -> None:
@@ -630,13 +690,21 @@ class _Reader:
             out["probe"] = self.probe
         elif self.ending != "end":  # gone before finishing, by itself (we kill only after the above)
             if os.WIFSIGNALED(wait_status):
-                out["status"], out["error"] = "killed", f"killed by {signal.Signals(os.WTERMSIG(wait_status)).name}"
+                out["status"], out["error"] = "killed", f"killed by {_signal_name(os.WTERMSIG(wait_status))}"
             else:
                 code = os.waitstatus_to_exitcode(wait_status)
                 out["status"], out["error"] = "error", f"exited with code {code} before finishing"
         missing = self.n - len(self.calls)
         out["calls"] = self.calls + [{"status": out["status"], "output": None, "exception": None, "stdout": ""}] * missing
         return out
+
+
+def _signal_name(number: int) -> str:
+    """``SIGSEGV``; a real-time signal other than SIGRTMIN and SIGRTMAX has no name in ``signal.Signals``."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 # ---------------------------------------------------------------- the child

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ._forkserver import remove_tree
 
 __all__ = ["CallResult", "ProgramResult", "Sandbox", "sandbox_layers"]
 
@@ -301,7 +302,7 @@ def _stop(proc: subprocess.Popen, selector: selectors.BaseSelector, owner: int, 
         proc.wait()
     proc.stdout.close()  # type: ignore[union-attr]
     for path in cleanup:
-        shutil.rmtree(path, ignore_errors=True)
+        remove_tree(path)  # as deep as a program nested it
 
 
 def _call(data: dict[str, Any]) -> CallResult:
