@@ -101,8 +101,13 @@ def _load_config(path: str | None) -> dict:
               help="Replace the dataset or interrupted run in OUT (the old dataset stays until the new one is complete).")
 @click.option("--resume", is_flag=True,
               help="Continue the interrupted run in OUT (same command); the result is byte-identical to an uninterrupted run.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: --workers processes; ray: shards as Ray tasks (pip install 'codegen-data[ray]'). Same bytes.")
+@click.option("--ray-address", default=None,
+              help="Ray cluster to join (e.g. ray://head:10001 or auto) [default: start a local Ray instance].")
 def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None,
-             splits_text: str, keep_duplicates: bool, overwrite: bool, resume: bool) -> None:
+             splits_text: str, keep_duplicates: bool, overwrite: bool, resume: bool, engine: str,
+             ray_address: str | None) -> None:
     """Generate, execute, verify and export TASK[,TASK...] into OUT.
 
     With several tasks, N is shared by the tasks' `weight` options (equal by default). Outcomes are
@@ -116,6 +121,8 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise _usage(f"--workers must be at least 1, got {workers}")
+    if ray_address is not None and engine != "ray":
+        raise _usage("--ray-address needs --engine ray")
     if overwrite and resume:
         raise _usage("--overwrite and --resume exclude each other: --resume continues the run in OUT, --overwrite starts over")
     try:
@@ -130,7 +137,8 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
         bar.__enter__()
     mode = "overwrite" if overwrite else "resume" if resume else "new"
     try:
-        summary = run_generation(plan, out, workers=workers, progress=bar.update if bar else None, mode=mode)
+        summary = run_generation(plan, out, workers=workers, progress=bar.update if bar else None, mode=mode,
+                                 engine=engine, ray_address=ray_address)
     except OutputExists as exc:
         raise _usage(str(exc)) from None
     except ConfigError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .export.dataset import DatasetWriter
+from .export.dataset import PARTIAL, SHARD, DatasetWriter
 from .groups import split_of
 from .pool import Chunk, WorkerPool
 from .registry import get_task
@@ -197,13 +197,19 @@ class _Deduplicator:
         self.groups.add((record["task"], record.get("group", record["id"])))
 
 
+PoolFactory = Callable[[dict[str, Any], float], Any]
+"""(init message, per-item deadline) -> a pool with ``run(next_chunk)``, ``kill()``, ``close()`` and
+``chunk_size``, such as :class:`~codegen_data.ray_engine.RayPool`; the default is local worker processes."""
+
+
 def ordered_outcomes(
     plan: GenerationPlan, *, workers: int = 1, states: dict[str, "_TaskProgress"] | None = None,
-    dedup: _Deduplicator | None = None,
+    dedup: _Deduplicator | None = None, pool_factory: PoolFactory | None = None,
 ) -> Iterator[Outcome]:
-    """Run the plan on ``workers`` worker processes and yield every outcome in (task, index) order per
-    task, until each task has its quota of kept records (or gives up). Closing the iterator stops the
-    workers. ``states`` and ``dedup`` given with earlier progress (a resumed run) go on from there."""
+    """Run the plan on ``workers`` worker processes (or the pool ``pool_factory`` makes) and yield every
+    outcome in (task, index) order per task, until each task has its quota of kept records (or gives
+    up). Closing the iterator stops the workers. ``states`` and ``dedup`` given with earlier progress
+    (a resumed run) go on from there."""
     states = states if states is not None else {}
     for t in plan.tasks:
         states.setdefault(t.name, _TaskProgress(t))
@@ -220,8 +226,8 @@ def ordered_outcomes(
             if not state.done and not state.exhausted:
                 turn = (turn + k + 1) % len(order)
                 start = state.next_index
-                state.next_index += CHUNK
-                return Chunk(state.plan.name, start, start + CHUNK)
+                state.next_index += size
+                return Chunk(state.plan.name, start, start + size)
         return None
 
     def in_order(message: dict[str, Any]) -> Iterator[Outcome]:
@@ -257,7 +263,8 @@ def ordered_outcomes(
         ],
     }
     deadline = max(30.0, max(getattr(t.config, "query_timeout", 2.0) for t in plan.tasks) * 40)
-    pool = WorkerPool(workers, init, item_deadline=deadline)
+    pool = pool_factory(init, deadline) if pool_factory else WorkerPool(workers, init, item_deadline=deadline)
+    size = getattr(pool, "chunk_size", CHUNK)
     try:
         for message in pool.run(next_chunk):
             yield from in_order(message)
@@ -283,13 +290,26 @@ def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _Task
 
 def run_generation(
     plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
-    mode: str = "new",
+    mode: str = "new", engine: str = "local", ray_address: str | None = None,
 ) -> GenerationSummary:
     """Generate ``plan`` into ``out_dir``. ``mode`` is ``new`` (refuse a directory that holds a dataset
     or an interrupted run), ``overwrite`` or ``resume`` (continue an interrupted run from its committed
     shards; the result is byte-identical to an uninterrupted run). Interrupted, the committed shards
-    stay in ``out_dir/.partial`` and the exception propagates."""
+    stay in ``out_dir/.partial`` and the exception propagates. ``engine`` is ``local`` (``workers``
+    processes) or ``ray`` (shards as Ray tasks on the cluster at ``ray_address``, or a local instance);
+    both write the same bytes."""
     started = time.perf_counter()
+    pool_factory: PoolFactory | None = None
+    if engine == "ray":
+        from .ray_engine import RayPool, connect
+
+        connect(ray_address)  # fail before anything is written
+
+        def pool_factory(init: dict[str, Any], deadline: float) -> Any:
+            return RayPool(init, item_deadline=deadline, raw_dir=Path(out_dir) / PARTIAL / "raw", address=ray_address,
+                           chunk_size=SHARD)
+    elif engine != "local":
+        raise ConfigError(f"engine must be local or ray, got {engine!r}")
     tasks: dict[str, Task] = {
         t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks
     }
@@ -308,7 +328,7 @@ def run_generation(
     if progress and resumed:
         progress(resumed)
     try:
-        for outcome in ordered_outcomes(plan, workers=workers, states=states, dedup=dedup):
+        for outcome in ordered_outcomes(plan, workers=workers, states=states, dedup=dedup, pool_factory=pool_factory):
             if outcome.record is not None:
                 writer.add_record(outcome.task, outcome.index, outcome.split, outcome.record)
                 if progress:

@@ -1,0 +1,141 @@
+"""Generation on a Ray cluster (``generate --engine ray``): the same shards as the local engine, run as
+Ray tasks, with byte-identical output.
+
+Each Ray task takes one shard, candidates ``[start, stop)`` of one task, runs it through a
+:class:`~codegen_data.pool.WorkerPool` of one ``codegen_data.worker`` subprocess that lives as long as
+the Ray worker process (so the candidates run exactly as they do locally: a clean environment, a
+fixed hash seed, per-item deadlines, a crash costing one candidate), and writes the raw outcomes to
+``OUT/.partial/raw/<task>/<start>.jsonl`` itself, through a temporary file and a rename. The driver
+reads the shards back in index order and applies the duplicate filter and quotas as the local engine
+does; on a cluster, ``OUT`` must be on storage every node can write (NFS, a shared volume).
+
+Ray is an optional dependency: ``pip install 'codegen-data[ray]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .pool import Chunk
+from .task import ConfigError
+
+__all__ = ["RayPool", "connect", "shard_path"]
+
+_POOLS: dict[str, Any] = {}  # per Ray worker process: init message -> its WorkerPool
+
+
+def connect(address: str | None) -> Any:
+    """Import Ray and join ``address`` (``None``: start a local instance with every CPU)."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--engine ray needs Ray: pip install 'codegen-data[ray]'") from None
+    if not ray.is_initialized():
+        _check_reachable(address)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                     configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise ConfigError(f"cannot reach the Ray cluster at {address or 'a new local instance'}: {exc}".splitlines()[0]) from None
+    return ray
+
+
+def _check_reachable(address: str | None) -> None:
+    """Fail in seconds on a host:port nobody listens on (Ray itself retries for minutes)."""
+    import socket
+
+    if address in (None, "", "auto", "local"):
+        return
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}; "
+                          "check the address (ray://HEAD:10001 or HEAD:6379) and that the cluster is up") from None
+
+
+def shard_path(raw_dir: Path, chunk: Chunk) -> Path:
+    return raw_dir / chunk.task / f"{chunk.start:09d}.jsonl"
+
+
+def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, stop: int, path: str) -> str:
+    """Inside a Ray worker: run one shard through this process's worker subprocess, write its file."""
+    from .pool import WorkerPool
+
+    key = json.dumps([init, deadline], sort_keys=True)
+    pool = _POOLS.get(key)
+    if pool is None:
+        pool = _POOLS[key] = WorkerPool(1, init, item_deadline=deadline)
+    chunks = iter([Chunk(task, start, stop)])
+    lines = sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for message in lines:
+            f.write(json.dumps(message, ensure_ascii=False) + "\n")
+    os.replace(tmp, target)
+    return path
+
+
+class RayPool:
+    """The :class:`~codegen_data.pool.WorkerPool` interface over Ray tasks, one shard per task."""
+
+    def __init__(self, init_message: dict[str, Any], *, item_deadline: float, raw_dir: Path, address: str | None = None,
+                 chunk_size: int):
+        self.ray = connect(address)
+        self.init_message = init_message
+        self.item_deadline = item_deadline
+        self.raw_dir = Path(raw_dir).resolve()
+        self.chunk_size = chunk_size
+        self._remote = self.ray.remote(_run_shard).options(
+            num_cpus=1, max_retries=2, runtime_env={"env_vars": {"PYTHONHASHSEED": "0"}},
+        )
+        self.capacity = max(2, 2 * int(self.ray.cluster_resources().get("CPU", 1)))
+        self._in_flight: dict[Any, Chunk] = {}
+
+    def run(self, next_chunk: Callable[[], Chunk | None]) -> Iterator[dict[str, Any]]:
+        """Yield outcome messages until ``next_chunk`` returns None and every shard has been read."""
+        ray = self.ray
+        while True:
+            while len(self._in_flight) < self.capacity:
+                chunk = next_chunk()
+                if chunk is None:
+                    break
+                path = shard_path(self.raw_dir, chunk)
+                if path.exists():  # written by an earlier, interrupted run of the same plan
+                    yield from self._read(path)
+                    continue
+                ref = self._remote.remote(self.init_message, self.item_deadline, chunk.task, chunk.start, chunk.stop, str(path))
+                self._in_flight[ref] = chunk
+            if not self._in_flight:
+                return
+            done, _ = ray.wait(list(self._in_flight), num_returns=1)
+            for ref in done:
+                chunk = self._in_flight.pop(ref)
+                try:
+                    path = Path(ray.get(ref))
+                except Exception as exc:  # noqa: BLE001  # the shard's worker could not run it at all
+                    raise RuntimeError(f"Ray task for {chunk.task} [{chunk.start}, {chunk.stop}) failed: {exc}".splitlines()[0]) from None
+                yield from self._read(path)
+
+    @staticmethod
+    def _read(path: Path) -> Iterator[dict[str, Any]]:
+        with path.open(encoding="utf-8") as f:
+            messages = [json.loads(line) for line in f]
+        path.unlink()  # its outcomes now belong to the driver (and reach a committed shard)
+        yield from messages
+
+    def kill(self) -> None:
+        for ref in self._in_flight:
+            self.ray.cancel(ref, force=True)
+        self._in_flight.clear()
+
+    def close(self) -> None:
+        self._in_flight.clear()
