@@ -306,8 +306,12 @@ def export(directory: Path, fmt: str, out: Path) -> None:
               help="The benchmark's data file (cruxeval.jsonl, HumanEval.jsonl.gz).")
 @click.option("--allow-unknown-ids", is_flag=True,
               help="Ignore (and list) predictions whose id is not in DIRECTORY, instead of refusing the file.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: --workers scoring processes; ray: scoring processes started by Ray tasks. Same report.")
+@click.option("--ray-address", default=None, help="Ray cluster to join [default: start a local Ray instance].")
 def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str | None, workers: int, timeout: float | None,
-             split: str | None, benchmark: str | None, data: Path | None, allow_unknown_ids: bool) -> None:
+             split: str | None, benchmark: str | None, data: Path | None, allow_unknown_ids: bool, engine: str,
+             ray_address: str | None) -> None:
     """Score a model's predictions on DIRECTORY (or on --benchmark) by executing them in the sandbox.
 
     Prints pass@k overall and per task, difficulty and feature; -o writes the full report.json that
@@ -317,6 +321,8 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
 
     if workers < 1:
         raise _usage(f"--workers must be at least 1, got {workers}")
+    if ray_address is not None and engine != "ray":
+        raise _usage("--ray-address needs --engine ray")
     try:
         if benchmark is not None:
             from .benchmarks import benchmark_report
@@ -325,6 +331,8 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
                 raise _usage("--benchmark needs --data (the benchmark's data file)")
             if directory is not None:
                 raise _usage("give either a dataset DIRECTORY or --benchmark, not both")
+            if engine != "local":
+                raise _usage("--engine ray scores codegen-data datasets; --benchmark runs locally")
             report = benchmark_report(benchmark, data, predictions, workers=workers, out=out,
                                       ks=parse_ks(k) if k else None, timeout=timeout)
             code, text = 0, summary_table(report) + (f"\nreport written to {out}" if out else "")
@@ -332,7 +340,8 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
             if directory is None:
                 raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
             code, text = evaluate_command(directory, predictions, out=out, k=k or "1,5,10", workers=workers,
-                                          timeout=timeout or 2.0, split=split, allow_unknown_ids=allow_unknown_ids)
+                                          timeout=timeout or 2.0, split=split, allow_unknown_ids=allow_unknown_ids,
+                                          engine=engine, ray_address=ray_address)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(text)

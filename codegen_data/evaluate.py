@@ -485,12 +485,15 @@ def judge_predictions(
     workers: int = 1,
     timeout: float = 2.0,
     progress: Callable[[int], None] | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> list[list[tuple[bool, str | None, str]]]:
     """``(passed, failure, error)`` for each raw prediction of each record (``predictions[i]`` are
-    record ``i``'s), judged by :meth:`Scorer.judge` in ``workers`` scoring processes.
+    record ``i``'s), judged by :meth:`Scorer.judge` in ``workers`` scoring processes (``engine="ray"``:
+    in scoring processes started by Ray tasks on the cluster at ``ray_address``).
 
     ``timeout`` is the seconds one query or program may run; ``progress(k)`` is called as ``k``
-    more predictions are judged. The result does not depend on ``workers``.
+    more predictions are judged. The result does not depend on ``workers`` or the engine.
     """
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ConfigError(f"workers must be a positive integer, got {workers!r}")
@@ -509,7 +512,14 @@ def judge_predictions(
         if progress is not None:
             progress(1)
 
-    _run(queue, records, workers, float(timeout), record)
+    if engine == "ray":
+        from .ray_engine import judge_on_ray
+
+        judge_on_ray(queue[::-1], records, float(timeout), record, address=ray_address)
+    elif engine == "local":
+        _run(queue, records, workers, float(timeout), record)
+    else:
+        raise ConfigError(f"engine must be local or ray, got {engine!r}")
     out: list[list[tuple[bool, str | None, str]]] = []
     for key, samples in enumerate(predictions):
         row = []
@@ -638,6 +648,8 @@ def evaluate(
     split: str | None = None,
     progress: Callable[[int], None] | None = None,
     allow_unknown_ids: bool = False,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Score the predictions file against ``dataset_dir`` and return the report (also written to
     ``out`` when given). User errors (a bad predictions file, dataset or option) raise ConfigError;
@@ -661,7 +673,8 @@ def evaluate(
             f"{scope} (first {unknown[0]!r} on line {lines[unknown[0]]}); check that the predictions belong to this "
             "dataset, or add --allow-unknown-ids to ignore them")
     raws = [samples.get(record["id"], []) for record in records]
-    judged = judge_predictions(records, raws, workers=workers, timeout=timeout, progress=progress)
+    judged = judge_predictions(records, raws, workers=workers, timeout=timeout, progress=progress, engine=engine,
+                               ray_address=ray_address)
     items = []
     for record, replies, verdicts in zip(records, raws, judged):
         items.append(ItemResult(
@@ -730,6 +743,8 @@ def evaluate_command(
     split: str | None = None,
     progress: Callable[[int], None] | None = None,
     allow_unknown_ids: bool = False,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> tuple[int, str]:
     """What ``codegen-data evaluate`` does: (exit code, text to print). Raises ConfigError (one line)
     for a bad predictions file, dataset, ``--k`` or ``--workers``."""
@@ -738,11 +753,13 @@ def evaluate_command(
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     started = time.monotonic()
     report = evaluate(dataset_dir, predictions, out=out, ks=ks, workers=workers, timeout=timeout,
-                      split=split, progress=progress, allow_unknown_ids=allow_unknown_ids)
+                      split=split, progress=progress, allow_unknown_ids=allow_unknown_ids, engine=engine,
+                      ray_address=ray_address)
     seconds = time.monotonic() - started
     count = report["summary"]["predictions"]
     lines = [summary_table(report),
-             f"scored {count} predictions in {seconds:.1f}s ({count / max(seconds, 1e-9):.1f}/s, {workers} workers)"]
+             f"scored {count} predictions in {seconds:.1f}s ({count / max(seconds, 1e-9):.1f}/s, "
+             + (f"{workers} workers)" if engine == "local" else "on Ray)")]
     lines.append(f"report written to {out}" if out is not None else "report not written (no -o)")
     return 0, "\n".join(lines)
 

@@ -139,3 +139,43 @@ class RayPool:
 
     def close(self) -> None:
         self._in_flight.clear()
+
+
+# --- evaluation --------------------------------------------------------------------------------------
+
+def _judge_group(batches: list[list[tuple[int, int, str]]], records: dict[int, dict[str, Any]], timeout: float) -> list[list[Any]]:
+    """Inside a Ray worker: judge the units through one local scoring process (the sandbox as usual)."""
+    from .evaluate import _run, _Unit
+
+    queue = [[_Unit(key, sample, raw) for key, sample, raw in batch] for batch in batches]
+    queue.reverse()  # popped from the end
+    verdicts: list[list[Any]] = []
+    _run(queue, records, 1, timeout, lambda unit, v: verdicts.append([unit.key, unit.sample, v.passed, v.failure, v.error]))
+    return verdicts
+
+
+def judge_on_ray(batches: list[list[Any]], records: Any, timeout: float, done: Callable[[Any, Any], None], *,
+                 address: str | None = None) -> None:
+    """Judge ``batches`` of units as Ray tasks, calling ``done(unit, verdict)`` for each as it arrives."""
+    from .evaluate import _Unit, _Verdict
+
+    ray = connect(address)
+    remote = ray.remote(_judge_group).options(num_cpus=1, max_retries=2, runtime_env={"env_vars": {"PYTHONHASHSEED": "0"}})
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    per_task = max(1, -(-len(batches) // (4 * cpus)))  # about 4 tasks per CPU: balance vs. process starts
+    refs = []
+    for i in range(0, len(batches), per_task):
+        group = batches[i : i + per_task]
+        keys = {unit.key for batch in group for unit in batch}
+        refs.append(remote.remote([[(u.key, u.sample, u.raw) for u in batch] for batch in group],
+                                  {k: records[k] for k in keys}, timeout))
+    units = {(u.key, u.sample): u for batch in batches for u in batch}
+    try:
+        while refs:
+            ready, refs = ray.wait(refs, num_returns=1)
+            for key, sample, passed, failure, error in ray.get(ready[0]):
+                done(units[(key, sample)], _Verdict(passed, failure, error))
+    except BaseException:
+        for ref in refs:
+            ray.cancel(ref, force=True)
+        raise

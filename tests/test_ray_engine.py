@@ -60,3 +60,21 @@ def test_an_unreachable_cluster_is_a_one_line_error(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "cannot reach the Ray cluster at 127.0.0.1:1" in proc.stderr.strip().splitlines()[-1]
     assert not (tmp_path / "x").exists()
+
+
+def test_evaluate_on_ray_gives_the_same_report(tmp_path, local_ray):
+    import json
+
+    from codegen_data.evaluate import evaluate
+
+    data = tmp_path / "ds"
+    run_generation(plan_generation(["text_to_sql", "py_output", "py_synthesis"], n=60, seed=4), data, workers=2)
+    records = [json.loads(line) for line in (data / "data" / "test.jsonl").read_text().splitlines()]
+    with (tmp_path / "p.jsonl").open("w") as f:
+        for i, record in enumerate(records):
+            answers = [record["answer"], "while True: pass" if i % 3 else "SELECT 1"]
+            f.write(json.dumps({"id": record["id"], "predictions": answers}) + "\n")
+    local = evaluate(data, tmp_path / "p.jsonl", workers=2)
+    on_ray = evaluate(data, tmp_path / "p.jsonl", engine="ray")
+    assert local == on_ray
+    assert local["summary"]["pass@1"] == pytest.approx(0.5)
