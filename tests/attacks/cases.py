@@ -401,10 +401,15 @@ open('/etc/shadow').read()
 import os
 raise RuntimeError(f'home holds {os.listdir("$home")}')
 """, refused("PermissionError", 13), UID_DROP, without=refused("PermissionError", 13), needs="private_home"),
+    attack("read_etc_passwd", "files", r"""
+data = open('/etc/passwd').read()
+raise RuntimeError(f'read {len(data)} characters')
+""", refused("PermissionError", 13), LANDLOCK, without=refused("RuntimeError", text=r"read \d+ characters")),
     attack("read_the_checkout", "files", r"""
 data = open('$repo/pyproject.toml').read()
 raise RuntimeError(f'read {len(data)} characters')
-""", refused("PermissionError", 13), LANDLOCK, without=refused("RuntimeError", text=r"read \d+ characters")),
+""", refused("PermissionError", 13), LANDLOCK, without=refused("RuntimeError", text=r"read \d+ characters"),
+        needs="checkout_outside_tmp"),
     attack("read_the_hidden_tests", "files", r"""
 import ast, builtins, json
 tests = {}
@@ -424,10 +429,14 @@ def $entry(*args):
 with open('/tmp/attack-$token-write', 'w') as f:
     f.write('escaped')
 """, refused("PermissionError", 13), LANDLOCK, without=refused("PermissionError", 13)),
+    attack("write_var_tmp", "files", r"""
+with open('/var/tmp/attack-$token', 'w') as f:
+    f.write('escaped')
+""", refused("OSError", 30), READONLY_FS, without=refused("PermissionError", 13)),
     attack("write_the_checkout", "files", r"""
 with open('$repo/attack-$token', 'w') as f:
     f.write('escaped')
-""", refused("OSError", 30), READONLY_FS, without=refused("PermissionError", 13)),
+""", refused("OSError", 30), READONLY_FS, without=refused("PermissionError", 13), needs="checkout_outside_tmp"),
     attack("write_the_home_dir", "files", r"""
 with open('$home/attack-$token', 'w') as f:
     f.write('escaped')

@@ -111,6 +111,11 @@ class World:
         return None
 
     @property
+    def checkout_outside_tmp(self) -> bool:
+        """This checkout is not under /tmp, which the sandbox replaces with a private one."""
+        return not Path(self.target.repo).resolve().is_relative_to("/tmp")
+
+    @property
     def private_home(self) -> bool:
         """The home dir is closed to others, so the uid drop alone keeps a program out of it."""
         return not os.stat(self.target.home).st_mode & stat.S_IXOTH
