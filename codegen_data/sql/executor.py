@@ -21,6 +21,7 @@ Results are data (:class:`QueryResult`), never exceptions: the caller decides ev
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sqlite3
@@ -138,9 +139,15 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+@functools.lru_cache(maxsize=None)
+def _template(template: str) -> exp.Expression:
+    return sqlglot.parse_one(template, read="duckdb")
+
+
 def _statement(template: str, **values: exp.Expression) -> str:
     """A fixed DuckDB statement with our own names put in as sqlglot nodes (no SQL is spliced)."""
-    return exp.replace_placeholders(sqlglot.parse_one(template, read="duckdb"), **values).sql(dialect="duckdb")
+    filled = exp.replace_placeholders(_template(template), **values)  # a copy: the template stays as parsed
+    return filled.sql(dialect="duckdb", copy=False)
 
 
 class DuckDBSandbox:

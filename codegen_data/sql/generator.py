@@ -2377,7 +2377,7 @@ _PLANS: dict[str, Callable[[_Ctx], _Built]] = {
 
 def _candidate(tree: exp.Expression, question: str) -> QueryCandidate:
     # Normalize through one render/parse so the tree is exactly what parsing the SQL gives.
-    built = tree.sql(dialect="duckdb")
+    built = tree.sql(dialect="duckdb", copy=False)  # the built tree is not used again
     tree = sqlglot.parse_one(built, read="duckdb")
     sql = tree.sql(dialect="duckdb")
     return QueryCandidate(

@@ -109,7 +109,7 @@ def create_table_statements(
 @functools.lru_cache(maxsize=256)
 def _create_table_statements(schema: Schema, dialect: str, pretty: bool, self_references: bool, keys: bool) -> tuple[str, ...]:
     return tuple(
-        _create_table(t, dialect, self_references, keys).sql(dialect=_dialect(dialect), pretty=pretty)
+        _create_table(t, dialect, self_references, keys).sql(dialect=_dialect(dialect), pretty=pretty, copy=False)
         for t in dependency_order(schema)
     )
 
@@ -155,7 +155,7 @@ def duckdb_script(db: Database) -> str:
     for table in dependency_order(db.schema):
         rows = db.rows[table.name]
         if rows:
-            statements.append(insert_statement(table.name, rows).sql(dialect=_DuckDBDDL, pretty=True))
+            statements.append(insert_statement(table.name, rows).sql(dialect=_DuckDBDDL, pretty=True, copy=False))
     return "".join(s + ";\n" for s in statements)
 
 

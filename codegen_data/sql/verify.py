@@ -41,7 +41,7 @@ def check_round_trip(c: QueryCandidate, x: SqlExecution) -> Reject | None:
     again = c.rendered_again
     if again is None:
         try:
-            again = sqlglot.parse_one(c.sql, read="duckdb").sql(dialect="duckdb")
+            again = sqlglot.parse_one(c.sql, read="duckdb").sql(dialect="duckdb", copy=False)
         except sqlglot.errors.ParseError as exc:
             return Reject("round_trip_parse_error", str(exc).splitlines()[0][:200])
     return None if again == c.sql else Reject("round_trip_mismatch", again[:300])
@@ -113,7 +113,7 @@ def check_order_ties(c: QueryCandidate, x: SqlExecution) -> Reject | None:
         unlimited = tree.copy()
         unlimited.set("limit", None)
         unlimited.set("offset", None)
-        full = x.sessions.duckdb.run(unlimited.sql(dialect="duckdb"))
+        full = x.sessions.duckdb.run(unlimited.sql(dialect="duckdb", copy=False))  # a copy of our own
     if not full.ok:
         return None
     rows = full.rows
@@ -162,9 +162,10 @@ def predicate_ablations(tree: exp.Expression) -> list[exp.Expression]:
 def check_predicates_matter(c: QueryCandidate, x: SqlExecution) -> Reject | None:
     """Removing any one WHERE/HAVING conjunct changes the result (no filter is decoration)."""
     for variant in predicate_ablations(c.tree):
-        result = x.sessions.duckdb.run(variant.sql(dialect="duckdb"))
+        sql = variant.sql(dialect="duckdb", copy=False)  # each variant is a copy of our own
+        result = x.sessions.duckdb.run(sql)
         if result.ok and DEFAULT_COMPARATOR.equal(x.gold.rows, result.rows, order_matters=_ordered(c)):
-            return Reject("redundant_predicate", variant.sql(dialect="duckdb")[:300])
+            return Reject("redundant_predicate", sql[:300])
     return None
 
 
