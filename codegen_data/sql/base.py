@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from sqlglot import exp
+
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
@@ -16,7 +18,7 @@ from ..task import ConfigError, Reject, Task, TaskConfig
 from .comparator import DEFAULT_COMPARATOR, canonical_order
 from .domains import domain_names
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
-from .runtime import DatabaseSpec, SessionCache, build_database
+from .runtime import DatabaseSpec, SessionCache, build_database, worker_sessions
 from .scripts import duckdb_script
 from .sqlite_dialect import to_sqlite
 from .verify import SqlExecution, run_checks
@@ -67,6 +69,11 @@ class SqlCandidate:
     spec: DatabaseSpec
     query: QueryCandidate
     target: str
+
+    @functools.cached_property
+    def tables(self) -> frozenset[str]:
+        """Every table name the query reads (CTE names too: they match no table of the database)."""
+        return frozenset(t.name for t in self.query.tree.find_all(exp.Table))
 
     @functools.cached_property
     def sqlite_sql(self) -> str:
@@ -133,7 +140,7 @@ class SqlTask(Task):
     def sessions(self) -> SessionCache:
         # Opened lazily, so only worker processes ever hold a DuckDB connection.
         if self._sessions is None:
-            self._sessions = SessionCache(
+            self._sessions = worker_sessions(
                 timeout=self.config.query_timeout,
                 memory_limit_mb=self.config.memory_limit_mb,
                 max_rows=self.config.max_result_rows,
@@ -142,6 +149,7 @@ class SqlTask(Task):
 
     def execute(self, candidate: SqlCandidate) -> SqlExecution:
         sessions = self.sessions.get(candidate.spec)
+        sessions.load(candidate.tables)
         gold = sessions.duckdb.run(candidate.query.sql)
         if gold.ok and not candidate.query.order_matters:
             gold.rows = canonical_order(gold.rows)  # recorded in one order, whatever the engine returned

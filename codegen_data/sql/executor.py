@@ -27,6 +27,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,15 +179,20 @@ class DuckDBSandbox:
         self.con.close()
 
 
+def _missing(db: Database, loaded: set[str], tables: Collection[str] | None) -> list[str]:
+    return [t.name for t in db.schema.tables if t.name not in loaded and (tables is None or t.name in tables)]
+
+
 class DuckDBSession:
     """``db`` in a hardened in-memory DuckDB; runs one read-only statement at a time.
 
     The database gets a connection of its own, or with ``sandbox`` a schema in the sandbox's connection.
+    With ``tables``, only those tables are loaded, and :meth:`load` adds others when a query needs them.
     """
 
     def __init__(
         self, db: Database, *, memory_limit_mb: int = 256, timeout: float = 2.0, max_rows: int = 10_000,
-        sandbox: DuckDBSandbox | None = None,
+        sandbox: DuckDBSandbox | None = None, tables: Collection[str] | None = None,
     ):
         self.timeout = timeout
         self.max_rows = max_rows
@@ -195,7 +201,16 @@ class DuckDBSession:
             self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb)
         else:
             self.con, self._schema = sandbox.cursor()
-        load_duckdb(self.con, db)
+        self._db = db
+        self._loaded: set[str] = set()
+        self.load(tables)
+
+    def load(self, tables: Collection[str] | None = None) -> None:
+        """Load the database's ``tables`` (every table when None) that are not loaded yet."""
+        missing = _missing(self._db, self._loaded, tables)
+        if missing:
+            load_duckdb(self.con, self._db, missing)
+            self._loaded.update(missing)
 
     def run(self, sql: str, *, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         limit = self.max_rows if max_rows is None else max_rows
@@ -270,14 +285,28 @@ _SQLITE_DENIED = {
 class SQLiteSession:
     """The same database in an in-memory SQLite, locked read-only after loading."""
 
-    def __init__(self, db: Database, *, timeout: float = 2.0, max_rows: int = 10_000):
+    def __init__(self, db: Database, *, timeout: float = 2.0, max_rows: int = 10_000, tables: Collection[str] | None = None):
         self.timeout = timeout
         self.max_rows = max_rows
         self.con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        load_sqlite(self.con, db)
+        self._db = db
+        self._loaded: set[str] = set()
+        self.load(tables)
+        self.con.set_authorizer(self._authorize)
         self._deadline = float("inf")
         self.con.set_progress_handler(self._past_deadline, 2_000)
-        self.con.set_authorizer(self._authorize)
+
+    def load(self, tables: Collection[str] | None = None) -> None:
+        """Load the database's ``tables`` (every table when None) that are not loaded yet; the
+        authorizer that refuses writes is off only while this runs."""
+        missing = _missing(self._db, self._loaded, tables)
+        if missing:
+            self.con.set_authorizer(None)
+            try:
+                load_sqlite(self.con, self._db, missing)
+            finally:
+                self.con.set_authorizer(self._authorize)
+            self._loaded.update(missing)
 
     def _past_deadline(self) -> int:
         return 1 if time.monotonic() > self._deadline else 0

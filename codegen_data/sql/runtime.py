@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .._seeding import derive_rng, stable_hash
@@ -12,7 +13,7 @@ from .executor import DuckDBSandbox, DuckDBSession, SQLiteSession
 from .schema import Database
 from .synth import shuffled, synthesize_database
 
-__all__ = ["DatabaseSpec", "DatabaseSessions", "SessionCache", "build_database"]
+__all__ = ["DatabaseSpec", "DatabaseSessions", "SessionCache", "build_database", "worker_sessions"]
 
 
 @dataclass(frozen=True)
@@ -41,33 +42,51 @@ def build_database(spec: DatabaseSpec) -> Database:
     )
 
 
+_ENGINES = ("duckdb", "duckdb_shuffled", "sqlite")
+
+
 class DatabaseSessions:
     """One database opened up to three ways, each on first use: DuckDB, DuckDB with every table's
     rows in another order (for the determinism check), and SQLite. The DuckDB copies are schemas of
-    ``sandbox`` when one is given, else each has a connection of its own."""
+    ``sandbox`` when one is given, else each has a connection of its own.
+
+    With ``tables`` (an empty set: lazily), engines hold only the tables named so far, and
+    :meth:`load` adds the ones a query reads; without it, every table is loaded.
+    """
 
     def __init__(self, db: Database, *, shuffle_seed: object, timeout: float, memory_limit_mb: int, max_rows: int,
-                 sandbox: DuckDBSandbox | None = None):
+                 sandbox: DuckDBSandbox | None = None, tables: Collection[str] | None = None):
         self.db = db
         self._shuffle_seed = shuffle_seed
+        self._tables = None if tables is None else set(tables)
         self._options = dict(timeout=timeout, max_rows=max_rows)
         self._duckdb_options = dict(memory_limit_mb=memory_limit_mb, sandbox=sandbox, **self._options)
 
+    def load(self, tables: Collection[str]) -> None:
+        """Make ``tables`` (names that are not the database's are ignored) available in every engine."""
+        if self._tables is None or self._tables.issuperset(tables):
+            return
+        self._tables.update(tables)
+        for name in _ENGINES:
+            session = self.__dict__.get(name)
+            if session is not None:
+                session.load(self._tables)
+
     @functools.cached_property
     def duckdb(self) -> DuckDBSession:
-        return DuckDBSession(self.db, **self._duckdb_options)
+        return DuckDBSession(self.db, tables=self._tables, **self._duckdb_options)
 
     @functools.cached_property
     def duckdb_shuffled(self) -> DuckDBSession:
         copy = shuffled(self.db, derive_rng(self._shuffle_seed, "shuffle", self.db.db_id))
-        return DuckDBSession(copy, **self._duckdb_options)
+        return DuckDBSession(copy, tables=self._tables, **self._duckdb_options)
 
     @functools.cached_property
     def sqlite(self) -> SQLiteSession:
-        return SQLiteSession(self.db, **self._options)
+        return SQLiteSession(self.db, tables=self._tables, **self._options)
 
     def close(self) -> None:
-        for name in ("duckdb", "duckdb_shuffled", "sqlite"):
+        for name in _ENGINES:
             session = self.__dict__.pop(name, None)
             if session is not None:
                 session.close()
@@ -77,8 +96,9 @@ class SessionCache:
     """Least-recently-used sessions, so one database serves many queries in a worker.
 
     With ``shared`` (generation: only our own SQL runs) every DuckDB copy is a schema of one
-    :class:`DuckDBSandbox` connection, under one memory limit; without it (scoring a model's SQL,
-    which could name another schema) each copy has a connection of its own.
+    :class:`DuckDBSandbox` connection, under one memory limit, and holds only the tables the caller
+    has asked for through :meth:`DatabaseSessions.load`; without it (scoring a model's SQL, which
+    could name another schema or any table) each copy has a connection of its own and every table.
     """
 
     def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128, shared: bool = True):
@@ -99,9 +119,17 @@ class SessionCache:
         sessions = DatabaseSessions(
             build_database(spec), shuffle_seed=spec.seed, timeout=self.timeout,
             memory_limit_mb=self.memory_limit_mb, max_rows=self.max_rows, sandbox=self._sandbox,
+            tables=set() if self.shared else None,
         )
         self._open[spec] = sessions
         if len(self._open) > self.size:
             _, old = self._open.popitem(last=False)
             old.close()
         return sessions
+
+
+@functools.lru_cache(maxsize=None)
+def worker_sessions(*, timeout: float, memory_limit_mb: int, max_rows: int) -> SessionCache:
+    """This process's :class:`SessionCache` for these options, so tasks generated together (text_to_sql
+    and sql_translate with their default configs) load each database they share once."""
+    return SessionCache(timeout=timeout, memory_limit_mb=memory_limit_mb, max_rows=max_rows)
