@@ -3,12 +3,18 @@
 Chain per item: generate a typed program and its inputs (pure Python, no execution) -> run it on every
 input in the sandbox, twice, under two PYTHONHASHSEEDs -> verify -> record. Generated code only ever
 runs in the sandbox's forked children, never in our process.
+
+A worker hands a chunk of indices to :meth:`ProgramTask.process_many`: the chunk's programs are
+generated first, then run together, one confined child per hash seed (``Sandbox.run_batch``: generated
+programs are trusted; predictions under evaluation never share a child), and each item comes out as
+``process(i)`` alone would make it.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,7 +23,7 @@ from .._seeding import stable_hash
 from ..grammar import load_grammar
 from ..scoring import Verdict
 from ..groups import python_structure_key
-from ..sandbox import ProgramResult, Sandbox
+from ..sandbox import ProgramResult, Sandbox, run_batches
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .analysis import analyze
 from .generator import DIFFICULTIES, Program, generate_program
@@ -118,6 +124,30 @@ class ProgramTask(Task):
     def input_count(self) -> int:
         return self.config.tests
 
+    # the chain, for a chunk of items at once ---------------------------------------------------
+    def process(self, index: int) -> dict[str, Any] | Reject:
+        return self.process_many([index])[0]
+
+    def process_many(self, indices: Iterable[int]) -> list[dict[str, Any] | Reject]:
+        """``[process(i) for i in indices]``, with the programs of all the items run in one batch per hash seed."""
+        indices = list(indices)
+        candidates = [self.generate(i) for i in indices]
+        live = [c for c in candidates if not isinstance(c, Reject)]
+        executions = self.execute_many(live)
+        verdicts = self.verify_many(list(zip(live, executions)))
+        outcomes: list[dict[str, Any] | Reject] = []
+        done = iter(zip(live, executions, verdicts))
+        for index, candidate in zip(indices, candidates):
+            if isinstance(candidate, Reject):
+                outcomes.append(candidate)
+                continue
+            _, execution, verdict = next(done)
+            if verdict is not None:
+                outcomes.append(Reject(verdict.reason, verdict.detail, self.describe(candidate)))
+            else:
+                outcomes.append(self.to_record(index, candidate, execution))
+        return outcomes
+
     # generate ---------------------------------------------------------------------------------
     def generate(self, index: int) -> ProgramCandidate | Reject:
         rng = self.rng(index)
@@ -146,12 +176,16 @@ class ProgramTask(Task):
         return self.sandbox(hash_seed).run(code, entry_point, list(inputs))
 
     def execute(self, candidate: ProgramCandidate) -> ProgramExecution:
-        p = candidate.program
-        first = self.run(p.code, p.entry_point, candidate.inputs)
-        second = None
-        if first.status == "ok":
-            second = self.run(p.code, p.entry_point, candidate.inputs, hash_seed=1)
-        return ProgramExecution(first, second)
+        return self.execute_many([candidate])[0]
+
+    def execute_many(self, candidates: list[ProgramCandidate]) -> list[ProgramExecution]:
+        """Each candidate on its inputs under both hash seeds, the two batches at the same time."""
+        programs = [(c.program.code, c.program.entry_point, list(c.inputs)) for c in candidates]
+        if not programs:
+            return []
+        firsts, seconds = run_batches([(self.sandbox(0), programs), (self.sandbox(1), programs)])
+        # The second seed matters only where the first run passed (it was run anyway, beside it).
+        return [ProgramExecution(first, second if first.status == "ok" else None) for first, second in zip(firsts, seconds)]
 
     # verify -----------------------------------------------------------------------------------
     def intended_exceptions(self, program: Program) -> set[str]:
@@ -167,6 +201,18 @@ class ProgramTask(Task):
         return names
 
     def verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        return self.verify_many([(candidate, execution)])[0]
+
+    def verify_many(self, pairs: list[tuple[ProgramCandidate, ProgramExecution]]) -> list[Reject | None]:
+        """:meth:`check_program` of each, then :meth:`extra_verify_many` of those that passed it."""
+        verdicts = [self.check_program(candidate, execution) for candidate, execution in pairs]
+        passed = [k for k, verdict in enumerate(verdicts) if verdict is None]
+        for k, verdict in zip(passed, self.extra_verify_many([pairs[k] for k in passed])):
+            verdicts[k] = verdict
+        return verdicts
+
+    def check_program(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        """The checks every program task makes (the first failed one's Reject, or None)."""
         p = candidate.program
         first = execution.first
         # 1. Every input runs to completion within budget, or raises the exception the task intends.
@@ -199,10 +245,15 @@ class ProgramTask(Task):
         for call in first.calls:
             if call.status == "ok" and not literal_round_trips(call.output or ""):
                 return Reject("output_not_literal", (call.output or "")[:200])
-        return self.extra_verify(candidate, execution)
+        return None
 
     def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        """A task's own check, after :meth:`check_program` passed."""
         return None
+
+    def extra_verify_many(self, pairs: list[tuple[ProgramCandidate, ProgramExecution]]) -> list[Reject | None]:
+        """:meth:`extra_verify` of each; a task that runs more programs overrides this to batch them."""
+        return [self.extra_verify(candidate, execution) for candidate, execution in pairs]
 
     # score ------------------------------------------------------------------------------------
     @staticmethod

@@ -7,6 +7,6 @@ doctor``). See ``client.py`` for the parent side and ``_forkserver.py`` for the 
 
 from __future__ import annotations
 
-from .client import CallResult, ProgramResult, Sandbox, sandbox_layers
+from .client import CallResult, ProgramResult, Sandbox, run_batches, sandbox_layers
 
-__all__ = ["CallResult", "ProgramResult", "Sandbox", "sandbox_layers"]
+__all__ = ["CallResult", "ProgramResult", "Sandbox", "run_batches", "sandbox_layers"]

@@ -395,6 +395,8 @@ class Server:
             op = request.get("op")
             if op == "run":
                 reply(self.run(request))
+            elif op == "batch":
+                reply(self.batch(request))
             elif op == "probe":
                 reply(self.probe())
             elif op == "exit":
@@ -402,13 +404,27 @@ class Server:
 
     def run(self, request: dict) -> dict:
         n = len(request["inputs"]) if request["mode"] == "call" else 0
-        outcome = self._fork(request, float(request["timeout"]), n)
+        outcome = self._fork(request, [(n, float(request["timeout"]))])[0]
         outcome["k"] = "result"
         return outcome
 
+    def batch(self, request: dict) -> dict:
+        """Trusted programs in one child, one after another; the verdicts of those it finished.
+
+        The child stops at the first program that ends it (deadline, signal, output limit, early
+        exit): that program's verdict and the rest are left out, for the client to run them alone.
+        """
+        programs = request["programs"]
+        parts = [(len(p["inputs"]), float(p["timeout"])) for p in programs]
+        child = {"mode": "batch", "programs": programs, "timeout": sum(t for _, t in parts)}
+        verdicts = self._fork(child, parts)
+        if verdicts and verdicts[-1].pop("failed"):
+            verdicts.pop()
+        return {"k": "batch", "results": verdicts}
+
     def probe(self) -> dict:
         request = {"mode": "probe", "timeout": 10.0}
-        outcome = self._fork(request, 10.0, 0)
+        outcome = self._fork(request, [(0, 10.0)])[0]
         found = outcome.pop("probe", None) or {}
         layers: dict[str, bool | str] = {}
         for layer in LAYERS:
@@ -434,7 +450,10 @@ class Server:
         if self.landlock_abi:
             self.workdir_rule.fd = os.open(self.workdir, os.O_PATH | os.O_CLOEXEC)
 
-    def _fork(self, request: dict, timeout: float, n_inputs: int) -> dict:
+    def _fork(self, request: dict, parts: list[tuple[int, float]]) -> list[dict]:
+        """Fork one child for ``request`` and judge its programs in turn, each ``(inputs, seconds)``
+        of ``parts`` with its own deadline from the end of the one before: the verdicts up to the
+        first program that did not finish cleanly, which is last and has ``failed`` set."""
         self._fresh_workdir()
         r, w = os.pipe2(os.O_CLOEXEC)
         started = time.monotonic()
@@ -448,57 +467,83 @@ class Server:
         os.close(w)
         if self.landlock_abi:
             os.close(self.workdir_rule.fd)
-        reader = _Reader(n_inputs, self.output_limit, self.line_limit, request["mode"])
+        watch = _Watch(pid, r)
+        verdicts: list[dict] = []
+        reader = None
         timed_out, wait_status = True, 0
         try:
-            timed_out = self._watch(pid, r, reader, started + timeout)
+            leftover = b""
+            for n_inputs, seconds in parts:
+                reader = _Reader(n_inputs, self.output_limit, self.line_limit, request["mode"])
+                reader.feed(leftover)
+                timed_out = watch.until_finished(reader, started + seconds)
+                if timed_out or reader.ending != "end":
+                    break
+                verdict = reader.verdict(False, 0)
+                verdict["failed"] = False
+                verdicts.append(verdict)
+                leftover, reader = bytes(reader.buffer), None
+                started = time.monotonic()
         finally:
+            watch.close()
             os.close(r)
-            if timed_out or reader.finished:
+            if timed_out or reader is None or reader.finished:
                 # The verdict needs no exit status: kill, answer, and reap before the next fork,
                 # so that tearing down the child's memory overlaps the answer's round trip.
                 _kill(pid)
                 self.dying = pid
             else:  # it ended by itself, and its status says how
                 wait_status = os.waitpid(pid, 0)[1]
-        return reader.verdict(timed_out, wait_status)
+        if reader is not None:
+            verdict = reader.verdict(timed_out, wait_status)
+            verdict["failed"] = True
+            verdicts.append(verdict)
+        return verdicts
 
-    def _watch(self, pid: int, fd: int, reader: _Reader, deadline: float) -> bool:
-        """Read the child's lines until it finishes or exits; True when it missed the deadline."""
+
+class _Watch:
+    """The server's view of one child: its result pipe and, where the kernel has them, a pidfd."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd = pid, fd
         try:
-            pidfd = os.pidfd_open(pid)
+            self.pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
-            pidfd = None  # before Linux 5.3: peek with waitid instead
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        if pidfd is not None:
-            poller.register(pidfd, select.POLLIN)
-        eof = False
-        try:
-            while not reader.finished:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return True
-                wait = math.ceil(remaining * 1000)
-                exited = False
-                for ready, _ in poller.poll(min(wait, 5) if eof and pidfd is None else wait):
-                    if ready != fd:
-                        exited = True
-                    elif data := os.read(fd, 1 << 16):
-                        reader.feed(data)
-                    else:
-                        eof = True
-                        poller.unregister(fd)
-                if pidfd is None and eof:
-                    exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-                if exited:
-                    if not eof:
-                        _drain(fd, reader)
-                    return False
-            return False
-        finally:
-            if pidfd is not None:
-                os.close(pidfd)
+            self.pidfd = None  # before Linux 5.3: peek with waitid instead
+        self.poller = select.poll()
+        self.poller.register(fd, select.POLLIN)
+        if self.pidfd is not None:
+            self.poller.register(self.pidfd, select.POLLIN)
+        self.eof = False
+
+    def until_finished(self, reader: _Reader, deadline: float) -> bool:
+        """Read the child's lines until ``reader`` finishes or the child exits; True when it missed the deadline."""
+        fd, pid = self.fd, self.pid
+        while not reader.finished:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            wait = math.ceil(remaining * 1000)
+            exited = False
+            for ready, _ in self.poller.poll(min(wait, 5) if self.eof and self.pidfd is None else wait):
+                if ready != fd:
+                    exited = True
+                elif data := os.read(fd, 1 << 16):
+                    reader.feed(data)
+                elif not self.eof:
+                    self.eof = True
+                    self.poller.unregister(fd)
+            if self.pidfd is None and self.eof:
+                exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            if exited:
+                if not self.eof:
+                    _drain(fd, reader)
+                return False
+        return False
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
 
 
 def _drain(fd: int, reader: _Reader) -> None:
@@ -771,10 +816,19 @@ class Child:
         except BaseException as exc:  # fail closed: a layer the server found working must work here too
             _send({"k": "setup_failed", "detail": f"{type(exc).__name__}: {exc}"})
             os._exit(71)
-        if self.request["mode"] == "probe":
+        mode = self.request["mode"]
+        if mode == "probe":
             _send({"k": "probe", "layers": self.probe()})
+        elif mode == "batch":
+            self.prepare()
+            pristine = self.state()
+            for program in self.request["programs"]:
+                self.execute(program, "call", last=False)  # at the depth of a single program's frames
+                if self.state() != pristine:  # it left something behind: the next program starts afresh
+                    break
         else:
-            self.execute()
+            self.prepare()
+            self.execute(self.request, mode, last=True)
         os._exit(0)
 
     # -- confinement
@@ -825,14 +879,27 @@ class Child:
 
     # -- the program
 
-    def execute(self) -> None:
-        request, config, server = self.request, self.server.config, self.server
+    def prepare(self) -> None:
+        """What every program of this child runs with: our stdio, no argv, the call-timeout handler."""
+        sys.stdout, sys.stderr, sys.stdin = self.server.stdio
+        sys.argv = [""]
+        if self.server.config.get("call_timeout"):
+            signal.signal(signal.SIGALRM, _raise_call_timeout)
+
+    def state(self) -> tuple:
+        """What one program of a batch could leave behind for the next (the batch stops if it changes)."""
+        return (dict(builtins.__dict__), dict(os.environ), sys.getrecursionlimit(), _thread._count(),
+                os.listdir(self.server.workdir), os.getcwd(), signal.getsignal(signal.SIGALRM), sys.stdout,
+                sys.stderr, sys.stdin)
+
+    def execute(self, request: dict, mode: str, *, last: bool) -> None:
+        """Load one program and make its calls; ``last``: nothing runs after it in this child."""
+        config, server = self.server.config, self.server
         limit = server.output_limit
         capture = server.capture
-        sys.stdout, sys.stderr, sys.stdin = server.stdio
-        sys.argv = [""]
+        capture.used = 0
         random.seed(int(config["hash_seed"]))
-        snippet = request["mode"] == "snippet"
+        snippet = mode == "snippet"
         name = "__main__" if snippet else "__sandbox__"
         module = types.ModuleType(name)
         module.__builtins__ = builtins
@@ -841,14 +908,14 @@ class Child:
             exec(compile(request["code"], "<program>", "exec"), module.__dict__)
         except BaseException as exc:
             _send({"k": "load", "ok": False, "stdout": capture.take(), "exception": _type_name(exc), "message": _message(exc)})
-            os._exit(0)
+            if last:
+                os._exit(0)
+            return
         _send({"k": "load", "ok": True, "stdout": capture.take()})
         if snippet:
             _send({"k": "end"})
             return
         call_timeout = config.get("call_timeout")
-        if call_timeout:
-            signal.signal(signal.SIGALRM, _raise_call_timeout)
         entry = request["entry"]
         for source in request["inputs"]:
             message = {"k": "call", "status": "ok", "output": None, "exception": None}

@@ -24,7 +24,7 @@ from typing import Any
 
 from ._forkserver import remove_tree
 
-__all__ = ["CallResult", "ProgramResult", "Sandbox", "sandbox_layers"]
+__all__ = ["CallResult", "ProgramResult", "Sandbox", "run_batches", "sandbox_layers"]
 
 SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
 STATUSES = ("ok", "error", "timeout", "killed", "output_limit")
@@ -139,23 +139,26 @@ class Sandbox:
 
     def run(self, code: str, entry_point: str, inputs: list[str], *, timeout: float | None = None) -> ProgramResult:
         """Load ``code``, then call ``entry_point(<input>)`` for each input (Python source of the arguments)."""
-        if not isinstance(code, str):
-            raise TypeError("code must be a str")
-        if not isinstance(entry_point, str) or not entry_point.strip():
-            raise ValueError("entry_point must be a non-empty str")
-        inputs = list(inputs)
-        if not all(isinstance(source, str) for source in inputs):
-            raise TypeError("inputs must be str (Python source of the call's arguments)")
+        code, entry_point, inputs = _checked(code, entry_point, inputs)
         seconds = self._deadline(timeout)
         request = {"op": "run", "mode": "call", "code": code, "entry": entry_point, "inputs": inputs, "timeout": seconds}
         reply = self._request(request, seconds)
-        n = len(inputs)
         if reply is None:
-            return ProgramResult("killed", (CallResult("killed"),) * n, "the sandbox server died")
-        calls = tuple(_call(c) for c in reply["calls"][:n])
-        if len(calls) != n:
-            raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
-        return ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
+            return ProgramResult("killed", (CallResult("killed"),) * len(inputs), "the sandbox server died")
+        return _program_result(reply, len(inputs))
+
+    def run_batch(self, programs: list[tuple[str, str, list[str]]], *, timeout: float | None = None) -> list[ProgramResult]:
+        """:meth:`run` for each ``(code, entry_point, inputs)``, the same results, in one confined child.
+
+        For trusted programs only (generated ones): programs of a batch share a process, so one
+        could read or forge another's results. Each gets a fresh module, the hash seed's ``random``
+        state, an empty output budget and its own deadline (``timeout`` each, as :meth:`run`); a
+        program that ends the child (deadline, signal, output limit, exit) or leaves something
+        behind for the next (files, builtins, threads, ...) is run again alone, and so is one that
+        ran out of memory, so that no program's verdict depends on the others. Untrusted code
+        (predictions under evaluation) goes through :meth:`run`, one child each.
+        """
+        return run_batches([(self, programs)], timeout=timeout)[0]
 
     def run_snippet(self, code: str, *, timeout: float | None = None) -> CallResult:
         """Run ``code`` as a script (``__name__ == "__main__"``), e.g. ``"from m import f; assert f(1) == 2"``.
@@ -189,22 +192,29 @@ class Sandbox:
         return float(timeout)
 
     def _request(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | None:
-        line = json.dumps(request, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
         with self._lock:
-            for attempt in (0, 1):
-                server = self._alive_server()
-                try:
-                    server.send(line)
-                except OSError:  # it died while idle: start another and send again, once
-                    self._drop_server()
-                    if attempt:
-                        raise
-                    continue
-                reply = server.receive(seconds + _GRACE)
-                if reply is None:
-                    self._drop_server()
-                return reply
-        return None
+            return self._reply(self._submit(request), seconds)
+
+    def _submit(self, request: dict[str, Any]) -> _ServerProcess:
+        """Send ``request`` to a live server (the lock held); the server that will answer."""
+        line = json.dumps(request, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
+        for attempt in (0, 1):
+            server = self._alive_server()
+            try:
+                server.send(line)
+                return server
+            except OSError:  # it died while idle: start another and send again, once
+                self._drop_server()
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _reply(self, server: _ServerProcess, seconds: float) -> dict[str, Any] | None:
+        """The server's answer (the lock held), or None when it died or missed ``seconds``; then it is replaced."""
+        reply = server.receive(seconds + _GRACE)
+        if reply is None and self._server is server:
+            self._drop_server()
+        return reply
 
     def _alive_server(self) -> _ServerProcess:
         server = self._server
@@ -303,6 +313,105 @@ def _stop(proc: subprocess.Popen, selector: selectors.BaseSelector, owner: int, 
     proc.stdout.close()  # type: ignore[union-attr]
     for path in cleanup:
         remove_tree(path)  # as deep as a program nested it
+
+
+class _Batch:
+    """One sandbox's share of :func:`run_batches`: what is left to run, and the results so far."""
+
+    def __init__(self, sandbox: Sandbox, programs: list[tuple[str, str, list[str]]], seconds: float):
+        self.sandbox = sandbox
+        self.programs = [_checked(code, entry_point, inputs) for code, entry_point, inputs in programs]
+        self.seconds = seconds
+        self.results: list[ProgramResult | None] = [None] * len(self.programs)
+        self.next = 0  # the first program without a result
+        self.server: _ServerProcess | None = None  # the server working on programs[next:]
+
+    def submit(self) -> None:
+        """Send the rest as one batch (the sandbox's lock held until :meth:`collect`)."""
+        self.sandbox._lock.acquire()
+        try:
+            rest = self.programs[self.next:]
+            request = {"op": "batch", "programs": [
+                {"code": code, "entry": entry, "inputs": inputs, "timeout": self.seconds} for code, entry, inputs in rest]}
+            self.server = self.sandbox._submit(request)
+        except BaseException:
+            self.sandbox._lock.release()
+            raise
+
+    def collect(self) -> None:
+        """Take the finished programs' results; run the one that ended the batch alone (lock released)."""
+        try:
+            assert self.server is not None
+            reply = self.sandbox._reply(self.server, self.seconds * (len(self.programs) - self.next))
+        finally:
+            self.server = None
+            self.sandbox._lock.release()
+        finished = reply["results"] if reply is not None else []
+        if len(finished) > len(self.programs) - self.next:
+            raise RuntimeError(f"sandbox server answered {len(finished)} programs for {len(self.programs) - self.next}")
+        for data in finished:
+            result = _program_result(data, len(self.programs[self.next][2]))
+            if _memory_error(result):  # the memory the programs before it left may have been the cause
+                result = self._alone(self.next)
+            self.results[self.next] = result
+            self.next += 1
+        if self.next < len(self.programs):  # this one ended the batch: its own verdict, alone
+            self.results[self.next] = self._alone(self.next)
+            self.next += 1
+
+    def _alone(self, index: int) -> ProgramResult:
+        code, entry_point, inputs = self.programs[index]
+        return self.sandbox.run(code, entry_point, inputs, timeout=self.seconds)
+
+    @property
+    def done(self) -> bool:
+        return self.next >= len(self.programs)
+
+
+def run_batches(batches: list[tuple[Sandbox, list[tuple[str, str, list[str]]]]], *,
+                timeout: float | None = None) -> list[list[ProgramResult]]:
+    """:meth:`Sandbox.run_batch` of each ``(sandbox, programs)``, the sandboxes working at the same time.
+
+    For example the same programs under two hash seeds: ``run_batches([(seed0, programs), (seed1, programs)])``.
+    Trusted programs only (see :meth:`Sandbox.run_batch`).
+    """
+    jobs = [_Batch(sandbox, programs, sandbox._deadline(timeout)) for sandbox, programs in batches]
+    if len({id(job.sandbox) for job in jobs}) != len(jobs):
+        raise ValueError("run_batches takes each sandbox once")
+    while True:
+        pending = [job for job in jobs if not job.done]
+        if not pending:
+            return [list(job.results) for job in jobs]  # type: ignore[arg-type]
+        submitted: list[_Batch] = []
+        try:
+            for job in pending:
+                job.submit()
+                submitted.append(job)
+        finally:
+            for job in submitted:
+                job.collect()
+
+
+def _checked(code: Any, entry_point: Any, inputs: Any) -> tuple[str, str, list[str]]:
+    if not isinstance(code, str):
+        raise TypeError("code must be a str")
+    if not isinstance(entry_point, str) or not entry_point.strip():
+        raise ValueError("entry_point must be a non-empty str")
+    inputs = list(inputs)
+    if not all(isinstance(source, str) for source in inputs):
+        raise TypeError("inputs must be str (Python source of the call's arguments)")
+    return code, entry_point, inputs
+
+
+def _memory_error(result: ProgramResult) -> bool:
+    return (result.error or "").startswith("MemoryError") or any(call.exception == "MemoryError" for call in result.calls)
+
+
+def _program_result(reply: dict[str, Any], n: int) -> ProgramResult:
+    calls = tuple(_call(c) for c in reply["calls"][:n])
+    if len(calls) != n:
+        raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
+    return ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
 
 
 def _call(data: dict[str, Any]) -> CallResult:

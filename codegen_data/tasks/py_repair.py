@@ -17,6 +17,7 @@ from typing import Any
 
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
 from ..py.mutate import mutants
+from ..sandbox import ProgramResult
 from ..task import Reject
 
 PROMPT = """This Python function has a bug:
@@ -32,6 +33,22 @@ got:      {actual}
 
 Fix the bug. Reply with the complete corrected function definition."""
 
+MUTANT_ROUNDS = (2, 5, None)
+"""How many of a program's mutants have run after each round, None for all (most programs' first or
+second mutant fails a test; a round is one more sandboxed child)."""
+
+
+def _failure(expected: list[dict[str, str]], result: ProgramResult) -> tuple[dict[str, str], str] | None:
+    """The first hidden test a mutant's run fails by returning a wrong value or raising, and what it gave."""
+    if result.status != "ok":
+        return None  # a mutant that hangs or dies shows no clear failing test
+    for test, call in zip(expected, result.calls):
+        if call.status == "ok" and call.output != test.get("output"):
+            return test, call.output  # type: ignore[return-value]  # an ok call has an output
+        if call.status == "error" and call.exception != test.get("raises"):
+            return test, f"raises {call.exception}"
+    return None
+
 
 class PyRepair(ProgramTask):
     name = "py_repair"
@@ -41,25 +58,41 @@ class PyRepair(ProgramTask):
         return self.config.hidden_tests
 
     def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
-        """Find a mutant that fails at least one hidden test by returning a wrong value or raising."""
-        p = candidate.program
-        expected = self.tests_of(candidate, execution)
-        rng = self.rng(candidate.index, "mutants")
-        for code, kind in mutants(rng, p):
-            result = self.run(code, p.entry_point, candidate.inputs)
-            if result.status != "ok":
-                continue  # a mutant that hangs or dies shows no clear failing test
-            for test, call in zip(expected, result.calls):
-                if call.status == "ok" and call.output != test.get("output"):
-                    actual = call.output
-                elif call.status == "error" and call.exception != test.get("raises"):
-                    actual = f"raises {call.exception}"
-                else:
-                    continue
-                candidate.extra.update(buggy_code=code, bug_kind=kind,
-                                       failing_test={**test, "actual": actual})
-                return None
-        return Reject("no_failing_mutant")
+        return self.extra_verify_many([(candidate, execution)])[0]
+
+    def extra_verify_many(self, pairs: list[tuple[ProgramCandidate, ProgramExecution]]) -> list[Reject | None]:
+        """For each program, the first of its mutants (in :func:`mutants` order) that fails at least one
+        hidden test by returning a wrong value or raising; the mutants of all the programs run in
+        batches, a few of each program's first, the rest only for programs still without one."""
+        todo = []
+        for candidate, execution in pairs:
+            found = mutants(self.rng(candidate.index, "mutants"), candidate.program)
+            todo.append((candidate, self.tests_of(candidate, execution), found))
+        failing: list[tuple[str, str, dict[str, str]] | None] = [None] * len(todo)
+        start = 0
+        for stop in MUTANT_ROUNDS:
+            waiting = [k for k, (_, _, found) in enumerate(todo) if failing[k] is None and len(found) > start]
+            programs = [(code, todo[k][0].program.entry_point, list(todo[k][0].inputs))
+                        for k in waiting for code, _ in todo[k][2][start:stop]]
+            results = iter(self.sandbox(0).run_batch(programs) if programs else [])
+            for k in waiting:
+                candidate, expected, found = todo[k]
+                for code, kind in found[start:stop]:
+                    result = next(results)
+                    if failing[k] is None and (actual := _failure(expected, result)) is not None:
+                        failing[k] = (code, kind, actual)
+            if stop is None:
+                break
+            start = stop
+        verdicts: list[Reject | None] = []
+        for (candidate, _, _), bug in zip(todo, failing):
+            if bug is None:
+                verdicts.append(Reject("no_failing_mutant"))
+                continue
+            code, kind, (test, actual) = bug
+            candidate.extra.update(buggy_code=code, bug_kind=kind, failing_test={**test, "actual": actual})
+            verdicts.append(None)
+        return verdicts
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

@@ -1,7 +1,10 @@
 """Hostile programs through both paths untrusted code takes, and the layer each one's claim names.
 
 1. Generation's executor: ``ProgramTask.run_tests`` on the task's shared sandbox (``_SANDBOXES``),
-   one case at a time, each followed by the item's correct answer on the same fork server.
+   one case at a time, each followed by the item's correct answer on the same fork server; and again
+   as the middle program of a batch (``Sandbox.run_batch``, how generation runs its own programs),
+   between two runs of the correct answer: every layer holds in a batch's child too, and a hostile
+   program costs its neighbours nothing.
 2. The evaluator: every case is one prediction of ``codegen-data evaluate`` (run once, see
    ``conftest.py``), each followed by the item's correct answer.
 
@@ -41,6 +44,29 @@ class _Recording:
         result = self.sandbox.run(*args, **kwargs)
         self.results.append(result)
         return result
+
+
+class _Batched:
+    """A sandbox whose every run is the middle program of a batch, between two runs of ``record``'s
+    correct answer; it keeps every result, the neighbours' apart."""
+
+    def __init__(self, sandbox: Sandbox, record: dict):
+        self.sandbox = sandbox
+        self.answer = (record["answer"], record["entry_point"], [test["input"] for test in record["tests"]])
+        self.results: list = []
+        self.neighbours: list = []
+
+    def run(self, code, entry_point, inputs, **kwargs):
+        before, result, after = self.sandbox.run_batch([self.answer, (code, entry_point, list(inputs)), self.answer], **kwargs)
+        self.results.append(result)
+        self.neighbours += [before, after]
+        return result
+
+
+def _passes(result, tests: list[dict]) -> bool:
+    return result.status == "ok" and all(
+        (call.status, call.output) == ("ok", test["output"]) if "output" in test else
+        (call.status, call.exception) == ("error", test["raises"]) for call, test in zip(result.calls, tests))
 
 
 def judge(scorer, world, case: ProgramAttack, record: dict):
@@ -86,6 +112,20 @@ def test_generation_executor(world, generation, case):
     assert generation.sandbox.sandbox._server is server and server.alive(), "the fork server was replaced"
     assert world.untouched() == []
     assert not any(world.leaks(repr(result)) for result in generation.sandbox.results)
+    check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_generation_executor_in_a_batch(world, generation, case):
+    if reason := world.runnable(case):
+        pytest.skip(reason)
+    record = world.program_record(case)
+    batched = _Batched(generation.sandbox.sandbox, record)
+    verdict = judge(SimpleNamespace(sandbox=batched), world, case, record)
+    assert all(_passes(result, record["tests"]) for result in batched.neighbours), \
+        f"a correct answer beside {case.id} failed: {batched.neighbours}"
+    assert world.untouched() == []
+    assert not any(world.leaks(repr(result)) for result in batched.results + batched.neighbours)
     check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
 
 

@@ -1,0 +1,110 @@
+"""Batches of trusted programs in one confined child: the same results as one child each."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from codegen_data.sandbox import Sandbox, run_batches
+
+SHORT = 0.6  # seconds: the deadline of the programs meant to miss it
+
+# (code, entry point, inputs): every way a program can end, each a verdict of its own.
+PROGRAMS = [
+    ("def f(x):\n    return x * 2\n", "f", ["1", "'ab'"]),
+    ("def f(x):\n    return 1 // x\n", "f", ["1", "0"]),
+    ("def f(x) return x\n", "f", ["1"]),
+    ("raise ValueError('at load')\n", "f", ["1"]),
+    ("def f(x):\n    while True: pass\n", "f", ["1", "2"]),
+    ("def f(x):\n    print('x' * 100_000)\n", "f", ["1"]),
+    ("def f(x):\n    return 'y' * 10**6\n", "f", ["1"]),
+    ("import os\ndef f(x):\n    if x: os._exit(0)\n    return x\n", "f", ["0", "1", "2"]),
+    ("import sys\ndef f(x):\n    sys.exit(0)\n", "f", ["1"]),
+    ("import ctypes\ndef f(x):\n    return ctypes.string_at(0)\n", "f", ["1"]),
+    ("def f(x):\n    return len(bytearray(10**10))\n", "f", ["1"]),
+    ("import random\ndef f(x):\n    return [random.random() for _ in range(x)]\n", "f", ["2"]),
+    ("def f(x):\n    print('hello', x)\n    return hash('abc') % 1000\n", "f", ["1", "2"]),
+    ("def g(n):\n    return g(n + 1)\ndef f(x):\n    return g(x)\n", "f", ["1"]),
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(timeout=SHORT) as sandbox:
+        yield sandbox
+
+
+def test_a_batch_gives_what_each_program_gives_alone(sandbox):
+    alone = [sandbox.run(*program) for program in PROGRAMS]
+    assert sandbox.run_batch(PROGRAMS) == alone
+    assert sandbox.run_batch(PROGRAMS[::-1]) == alone[::-1]
+    assert {result.status for result in alone} == {"ok", "error", "timeout", "output_limit", "killed"}
+
+
+def test_a_failing_program_blames_none_of_the_others(sandbox):
+    good = ("def f(x):\n    return x + 1\n", "f", ["1"])
+    for bad in PROGRAMS[2:11]:
+        results = sandbox.run_batch([good, bad, good, good])
+        assert [r.calls[0].output for r in (results[0], *results[2:])] == ["2"] * 3, bad[0]
+        assert results[1] == sandbox.run(*bad)
+
+
+def test_each_program_has_its_own_deadline(sandbox):
+    slow = ("import time\ndef f(x):\n    time.sleep(0.2)\n    return x\n", "f", ["1", "2"])
+    started = time.monotonic()
+    results = sandbox.run_batch([slow] * 4)
+    assert all(r.ok for r in results) and time.monotonic() - started > 4 * 0.4
+
+
+def test_each_program_starts_afresh(sandbox):
+    """Module, random state and output budget are per program; a program that leaves anything else
+    behind (files, builtins, environment, recursion limit, streams, cwd) ends the batch."""
+    leavers = [
+        "open('left.txt', 'w').write('x')",
+        "import builtins; builtins.len = lambda x: 0",
+        "import os; os.environ['LEFT'] = '1'",
+        "import sys; sys.setrecursionlimit(50)",
+        "import sys, io; sys.stdout = io.StringIO()",
+        "import os; os.mkdir('d'); os.chdir('d')",
+    ]
+    probe = ("import os, random, sys\nleft = globals().get('left')\n"
+             "def f(x):\n    print('p' * 40_000)\n"
+             "    return left, os.listdir('.'), len('abc'), os.environ.get('LEFT'), sys.getrecursionlimit(),"
+             " random.random()\n", "f", ["1"])
+    alone = sandbox.run(*probe)
+    assert alone.ok
+    for code in leavers:
+        leaver = (f"left = 1\n{code}\ndef f(x):\n    return x\n", "f", ["1"])
+        results = sandbox.run_batch([probe, leaver, probe, probe])
+        assert results[1].ok and results[0] == results[2] == results[3] == alone, code
+
+
+def test_hash_seeds_run_side_by_side():
+    code = ("def f(x):\n    return [hash(s) for s in x]\n", "f", ["['a', 'b']"])
+    with Sandbox(hash_seed=0) as zero, Sandbox(hash_seed=1) as one:
+        first, second = run_batches([(zero, [code, PROGRAMS[0]]), (one, [code, PROGRAMS[0]])])
+        assert first == zero.run_batch([code, PROGRAMS[0]]) and second == one.run_batch([code, PROGRAMS[0]])
+        assert first[0].calls[0].output != second[0].calls[0].output
+        assert first[1] == second[1]
+        with pytest.raises(ValueError):
+            run_batches([(zero, [code]), (zero, [code])])
+
+
+def test_a_dead_server_is_replaced_and_the_batch_finishes(sandbox):
+    os.killpg(sandbox._server.proc.pid, signal.SIGKILL)
+    sandbox._server.proc.wait()
+    results = sandbox.run_batch([PROGRAMS[0]] * 3)
+    assert [r.calls[0].output for r in results] == ["2"] * 3
+
+
+def test_the_empty_batch_and_bad_arguments(sandbox):
+    assert sandbox.run_batch([]) == []
+    with pytest.raises(TypeError):
+        sandbox.run_batch([(b"code", "f", [])])  # type: ignore[list-item]
+    with pytest.raises(ValueError):
+        sandbox.run_batch([("x = 1", "", [])])
+    with pytest.raises(ValueError):
+        sandbox.run_batch([PROGRAMS[0]], timeout=0)
