@@ -115,3 +115,76 @@ def test_sqlite_runaway_query_is_interrupted(lite):
     sql = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r"
     assert lite.run(sql, timeout=0.3).status == "timeout"
     assert lite.run("SELECT 7").rows == [[7]]
+
+
+# --- one sandbox connection, many databases ------------------------------------------------------
+
+
+@pytest.fixture()
+def sandbox():
+    from codegen_data.sql.executor import DuckDBSandbox
+
+    box = DuckDBSandbox(memory_limit_mb=64)
+    yield box
+    box.close()
+
+
+def _other_db():
+    return synthesize_database(random.Random(2), load_domains()["hr"], db_id="hr_t", min_rows=5, max_rows=10)
+
+
+def test_sandbox_sessions_each_see_their_own_database(db, sandbox):
+    retail, hr = DuckDBSession(db, sandbox=sandbox), DuckDBSession(_other_db(), sandbox=sandbox)
+    assert retail.run("SELECT count(*) FROM customers").rows == [[len(db.rows["customers"])]]
+    assert hr.run("SELECT count(*) FROM customers").status == "error"
+    assert hr.run("SELECT count(*) FROM employees").ok
+    retail.close()
+    assert hr.run("SELECT count(*) FROM employees").ok  # dropping one schema leaves the others
+
+
+def test_sandbox_sessions_are_hardened_like_their_own_connections(db, sandbox):
+    session = DuckDBSession(db, sandbox=sandbox, timeout=0.3)
+    assert session.run("SELECT * FROM read_text('/etc/hostname')").status == "error"
+    for sql in ("SET enable_external_access = true", "SET search_path = 'main'", "DROP TABLE customers",
+                "ATTACH ':memory:' AS x", "SELECT 1; SELECT 2"):
+        assert session.run(sql).status in {"refused", "error"}, sql
+    assert session.run("SELECT current_setting('threads')").rows == [[1]]
+    assert session.run("SELECT count(*) FROM range(1000000000000) a, range(1000) b").status == "timeout"
+    assert session.run("SELECT count(*) FROM customers").ok
+
+
+def test_a_dropped_schema_frees_its_tables(db, sandbox):
+    sessions = [DuckDBSession(db, sandbox=sandbox) for _ in range(3)]
+    for s in sessions:
+        s.close()
+    left = sandbox.con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name <> 'main'").fetchone()
+    assert left == (0,)
+
+
+def test_deadlines_of_sessions_are_kept_apart(db, sandbox):
+    slow = DuckDBSession(db, sandbox=sandbox, timeout=0.2)
+    patient = DuckDBSession(db, sandbox=sandbox, timeout=30)
+    runaway = "SELECT count(*) FROM range(1000000000000) a, range(1000) b"
+    assert slow.run(runaway).status == "timeout"
+    assert patient.run("SELECT count(*) FROM customers").ok
+    assert slow.run(runaway, timeout=0.1).status == "timeout"  # a sooner deadline wakes the watchdog
+    assert slow.run("SELECT 1").rows == [[1]]
+
+
+def test_only_the_tables_asked_for_are_loaded_and_more_come_on_demand(db, sandbox):
+    session = DuckDBSession(db, sandbox=sandbox, tables={"customers", "not_a_table"})
+    assert session.run("SELECT count(*) FROM customers").ok
+    assert session.run("SELECT count(*) FROM orders").status == "error"
+    session.load({"orders"})
+    assert session.run("SELECT count(*) FROM orders").rows == [[len(db.rows["orders"])]]
+
+
+def test_sqlite_loaded_later_stays_read_only(db):
+    lite = SQLiteSession(db, tables=set())
+    assert lite.run("SELECT count(*) FROM customers").status == "error"
+    lite.load({"customers"})
+    assert lite.run("SELECT count(*) FROM customers").rows == [[len(db.rows["customers"])]]
+    for sql in ("DELETE FROM customers", "CREATE TABLE t (a)", "PRAGMA writable_schema = 1"):
+        assert lite.run(sql).status in {"refused", "error"}, sql
+    assert lite.run("SELECT count(*) FROM customers").rows == [[len(db.rows["customers"])]]
+    lite.close()

@@ -1,0 +1,47 @@
+"""Which database an item uses and the per-worker sessions over it: lazy tables, bounded cache, sharing."""
+
+from codegen_data.sql.runtime import DatabaseSpec, SessionCache, build_database, worker_sessions
+
+SPEC = DatabaseSpec("retail", 0, seed=1, min_rows=5, max_rows=10, null_rate=0.1)
+
+
+def _cache(**kw) -> SessionCache:
+    return SessionCache(timeout=2.0, memory_limit_mb=64, max_rows=100, **kw)
+
+
+def test_shared_sessions_load_tables_as_queries_name_them():
+    sessions = _cache().get(SPEC)
+    sessions.load({"customers", "recent_customers"})  # a CTE name matches no table and is ignored
+    assert sessions.duckdb.run("SELECT count(*) FROM customers").ok
+    assert sessions.duckdb.run("SELECT count(*) FROM orders").status == "error"
+    sessions.load({"orders"})  # reaches the engines already open and the ones opened later
+    n_orders = len(build_database(SPEC).rows["orders"])
+    for engine in (sessions.duckdb, sessions.duckdb_shuffled, sessions.sqlite):
+        assert engine.run("SELECT count(*) FROM orders").rows == [[n_orders]]
+    assert sessions.duckdb_shuffled.run("SELECT count(*) FROM customers").ok
+
+
+def test_unshared_sessions_hold_every_table():
+    sessions = _cache(shared=False).get(SPEC)
+    for table in build_database(SPEC).schema.tables:
+        assert sessions.duckdb.run(f"SELECT count(*) FROM {table.name}").ok
+        assert sessions.sqlite.run(f"SELECT count(*) FROM {table.name}").ok
+
+
+def test_the_cache_is_bounded_and_evicted_databases_leave_the_sandbox():
+    cache = _cache(size=2)
+    for instance in range(5):
+        sessions = cache.get(DatabaseSpec("retail", instance, 1, 5, 10, 0.1))
+        sessions.load({"customers"})
+        assert sessions.duckdb.run("SELECT count(*) FROM customers").ok
+        assert sessions.duckdb_shuffled.run("SELECT count(*) FROM customers").ok
+    schemas = cache._sandbox.con.execute(
+        "SELECT count(DISTINCT schema_name) FROM duckdb_tables() WHERE schema_name <> 'main'"
+    ).fetchone()
+    assert schemas == (4,)  # two databases, two copies each
+
+
+def test_tasks_with_the_same_options_share_one_cache():
+    a = worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=1000)
+    assert worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=1000) is a
+    assert worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=12) is not a
