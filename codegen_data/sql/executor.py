@@ -291,29 +291,29 @@ class SQLiteSession:
         self.con = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self._db = db
         self._loaded: set[str] = set()
-        self.load(tables)
+        self._loading = False
         self.con.set_authorizer(self._authorize)
+        self.load(tables)
         self._deadline = float("inf")
         self.con.set_progress_handler(self._past_deadline, 2_000)
 
     def load(self, tables: Collection[str] | None = None) -> None:
         """Load the database's ``tables`` (every table when None) that are not loaded yet; the
-        authorizer that refuses writes is off only while this runs."""
+        authorizer lets writes through only while this runs."""
         missing = _missing(self._db, self._loaded, tables)
         if missing:
-            self.con.set_authorizer(None)
+            self._loading = True
             try:
                 load_sqlite(self.con, self._db, missing)
             finally:
-                self.con.set_authorizer(self._authorize)
+                self._loading = False
             self._loaded.update(missing)
 
     def _past_deadline(self) -> int:
         return 1 if time.monotonic() > self._deadline else 0
 
-    @staticmethod
-    def _authorize(action: int, *_args: Any) -> int:
-        return sqlite3.SQLITE_DENY if action in _SQLITE_DENIED else sqlite3.SQLITE_OK
+    def _authorize(self, action: int, *_args: Any) -> int:
+        return sqlite3.SQLITE_DENY if action in _SQLITE_DENIED and not self._loading else sqlite3.SQLITE_OK
 
     def run(self, sql: str, *, timeout: float | None = None, max_rows: int | None = None) -> QueryResult:
         limit = self.max_rows if max_rows is None else max_rows
