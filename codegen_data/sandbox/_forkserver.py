@@ -101,6 +101,10 @@ LAYERS = (
     "landlock", "seccomp",
 )
 CALL_STATUSES = ("ok", "error", "timeout")
+WARM_PROGRAMS = 2048
+"""Programs a batch child runs (in however many batches) before the server forks a fresh one."""
+WARM_CPU_SECONDS = 600
+"""A batch child's hard RLIMIT_CPU; its batches' CPU budgets (each as one program's) add up to no more."""
 ENV_KEEP = ("PATH", "LANG", "PYTHONHASHSEED", "HOME", "TMPDIR")
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -327,6 +331,7 @@ class Server:
         self.workdir = os.path.join(workroot, "work")
         self.devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         self.dying: int | None = None
+        self.warm: _Running | None = None  # a batch child waiting for its next batch
         # A child's stdin, stdout and stderr, made here (fewer pages for each child to copy).
         self.capture = _Capture(self.output_limit)
         stdout = io.TextIOWrapper(self.capture, encoding="utf-8", errors="strict", newline="\n", write_through=True)
@@ -412,14 +417,39 @@ class Server:
         """Trusted programs in one child, one after another; the verdicts of those it finished.
 
         The child stops at the first program that ends it (deadline, signal, output limit, early
-        exit): that program's verdict and the rest are left out, for the client to run them alone.
+        exit, or something left behind for the next program): that program's verdict and the rest
+        are left out, for the client to run them alone. A child that finished its batch waits for
+        the next one (its pages already copied, it runs the next batch without a fork), until it
+        has run ``WARM_PROGRAMS`` programs or the server forks another child.
         """
         programs = request["programs"]
+        if not programs:
+            return {"k": "batch", "results": []}
         parts = [(len(p["inputs"]), float(p["timeout"])) for p in programs]
-        child = {"mode": "batch", "programs": programs, "timeout": sum(t for _, t in parts)}
-        verdicts = self._fork(child, parts)
-        if verdicts and verdicts[-1].pop("failed"):
+        cpu = math.ceil(sum(t for _, t in parts)) + 1  # this batch's CPU seconds, as a single program's
+        warm = self.warm
+        if warm is not None and warm.cpu_left < cpu:
+            self._retire()
+            warm = None
+        if warm is None:
+            warm = self.warm = self._start({"mode": "batch", "timeout": WARM_CPU_SECONDS - 1}, batch=True)
+        warm.programs += len(programs)
+        warm.cpu_left -= cpu
+        started = time.monotonic()
+        line = _encode({"programs": programs}).encode("utf-8", "surrogatepass") + b"\n"
+        try:
+            _write_all(warm.requests, line)
+        except OSError:
+            pass  # it is gone: its first program's verdict says how
+        verdicts = self._judge(warm, parts, started, "batch", keep=True)
+        failed = verdicts[-1]["failed"]
+        for verdict in verdicts:
+            del verdict["failed"]
+        if failed:
+            self.warm = None  # _judge finished it
             verdicts.pop()
+        elif warm.programs >= WARM_PROGRAMS:
+            self._retire()
         return {"k": "batch", "results": verdicts}
 
     def probe(self) -> dict:
@@ -437,10 +467,21 @@ class Server:
 
     # -- one program
 
-    def _fresh_workdir(self) -> None:
+    def _retire(self) -> None:
+        """Kill the waiting batch child (before another fork: it shares the work dir)."""
+        if self.warm is not None:
+            self.warm.close()
+            _kill(self.warm.pid)
+            self._reap()
+            self.dying, self.warm = self.warm.pid, None
+
+    def _reap(self) -> None:
         if self.dying is not None:  # the previous child, killed after its verdict: reap it now
             os.waitpid(self.dying, 0)
             self.dying = None
+
+    def _fresh_workdir(self) -> None:
+        self._reap()
         remove_tree(self.workdir)
         if os.path.lexists(self.workdir):  # not as root: the program chmod-ed a subdirectory to 000
             os.rename(self.workdir, f"{self.workdir}.stale-{time.monotonic_ns()}")
@@ -451,54 +492,95 @@ class Server:
             self.workdir_rule.fd = os.open(self.workdir, os.O_PATH | os.O_CLOEXEC)
 
     def _fork(self, request: dict, parts: list[tuple[int, float]]) -> list[dict]:
-        """Fork one child for ``request`` and judge its programs in turn, each ``(inputs, seconds)``
-        of ``parts`` with its own deadline from the end of the one before: the verdicts up to the
-        first program that did not finish cleanly, which is last and has ``failed`` set."""
+        """Fork one child for ``request`` and judge its programs (see :meth:`_judge`); it ends with them."""
+        self._retire()
+        started = time.monotonic()
+        child = self._start(request, batch=False)
+        return self._judge(child, parts, started, request["mode"], keep=False)
+
+    def _start(self, request: dict, *, batch: bool) -> _Running:
+        """Fork a confined child in a fresh work dir; a batch child reads its batches on fd 4."""
         self._fresh_workdir()
         r, w = os.pipe2(os.O_CLOEXEC)
-        started = time.monotonic()
+        requests_r, requests_w = os.pipe2(os.O_CLOEXEC) if batch else (-1, -1)
         pid = _fork()
         if pid == 0:  # the child: never returns
             try:
                 os.close(r)
-                Child(self, request, w).main()
+                if batch:
+                    os.close(requests_w)
+                Child(self, request, w, requests_r).main()
             finally:
                 os._exit(70)
         os.close(w)
+        if batch:
+            os.close(requests_r)
         if self.landlock_abi:
             os.close(self.workdir_rule.fd)
-        watch = _Watch(pid, r)
+        return _Running(pid, r, requests_w)
+
+    def _judge(self, child: _Running, parts: list[tuple[int, float]], started: float, mode: str, *,
+               keep: bool) -> list[dict]:
+        """Judge ``child``'s programs in turn, each ``(inputs, seconds)`` of ``parts`` with its own
+        deadline from the end of the one before: the verdicts up to the first program that did not
+        finish cleanly, which is last and has ``failed`` set, and after which the child is finished
+        (so it is too after the last, unless ``keep``)."""
         verdicts: list[dict] = []
         reader = None
-        timed_out, wait_status = True, 0
+        timed_out, wait_status = False, 0
         try:
-            leftover = b""
             for n_inputs, seconds in parts:
-                reader = _Reader(n_inputs, self.output_limit, self.line_limit, request["mode"])
-                reader.feed(leftover)
-                timed_out = watch.until_finished(reader, started + seconds)
+                reader = _Reader(n_inputs, self.output_limit, self.line_limit, mode)
+                reader.feed(child.leftover)
+                child.leftover = b""
+                timed_out = True
+                timed_out = child.watch.until_finished(reader, started + seconds)
                 if timed_out or reader.ending != "end":
                     break
                 verdict = reader.verdict(False, 0)
                 verdict["failed"] = False
                 verdicts.append(verdict)
-                leftover, reader = bytes(reader.buffer), None
+                child.leftover, reader = bytes(reader.buffer), None
                 started = time.monotonic()
         finally:
-            watch.close()
-            os.close(r)
-            if timed_out or reader is None or reader.finished:
-                # The verdict needs no exit status: kill, answer, and reap before the next fork,
-                # so that tearing down the child's memory overlaps the answer's round trip.
-                _kill(pid)
-                self.dying = pid
-            else:  # it ended by itself, and its status says how
-                wait_status = os.waitpid(pid, 0)[1]
+            if reader is not None or not keep:
+                child.close()
+                if timed_out or reader is None or reader.finished:
+                    # The verdict needs no exit status: kill, answer, and reap before the next fork,
+                    # so that tearing down the child's memory overlaps the answer's round trip.
+                    _kill(child.pid)
+                    self.dying = child.pid
+                else:  # it ended by itself, and its status says how
+                    wait_status = os.waitpid(child.pid, 0)[1]
         if reader is not None:
             verdict = reader.verdict(timed_out, wait_status)
             verdict["failed"] = True
             verdicts.append(verdict)
         return verdicts
+
+
+class _Running:
+    """The server's handle on a running child: its pipes, its watch, and what it may still use."""
+
+    def __init__(self, pid: int, results: int, requests: int):
+        self.pid = pid
+        self.requests = requests  # where a batch child reads its next batch, else -1
+        self.watch = _Watch(pid, results)
+        self.leftover = b""  # what it sent past the end of the last program judged
+        self.programs = 0  # programs sent to it
+        self.cpu_left = WARM_CPU_SECONDS  # what its batches may still use (its hard RLIMIT_CPU)
+
+    def close(self) -> None:
+        self.watch.close()
+        if self.requests >= 0:
+            os.close(self.requests)
+            self.requests = -1
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class _Watch:
@@ -544,6 +626,7 @@ class _Watch:
     def close(self) -> None:
         if self.pidfd is not None:
             os.close(self.pidfd)
+        os.close(self.fd)
 
 
 def _drain(fd: int, reader: _Reader) -> None:
@@ -755,11 +838,41 @@ def _signal_name(number: int) -> str:
 # ---------------------------------------------------------------- the child
 
 
+_held: list[bytes] | None = None
+"""A batch child's lines of the program running, written at its end (a program that does not end
+cleanly is run again alone, so its lines are not needed)."""
+
+
 def _send(message: dict) -> None:
     """One line to the server, on fd 3 (the child's end of the result pipe)."""
-    view = memoryview(_encode(message).encode("utf-8", "backslashreplace") + b"\n")
-    while view:
-        view = view[os.write(3, view):]
+    line = _encode(message).encode("utf-8", "backslashreplace") + b"\n"
+    if _held is not None:
+        _held.append(line)
+    else:
+        _write_all(3, line)
+
+
+def _flush() -> None:
+    """Write the lines held back (one write, one wake-up of the server)."""
+    if _held:
+        _write_all(3, b"".join(_held))
+        _held.clear()
+
+
+def _next_batch() -> list | None:
+    """A batch child's next programs, one line on fd 4 (None when the server closed it), with the
+    CPU limit they would have alone: what it used so far, and the batch's budget."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(4, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    programs = json.loads(data)["programs"]
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    soft = math.ceil(time.process_time() + sum(float(p["timeout"]) for p in programs)) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard), hard))
+    return programs
 
 
 class _CallTimeout(BaseException):
@@ -805,10 +918,11 @@ class _Discard(io.TextIOBase):
 class Child:
     """Everything after fork in the child: confinement, then the program, then os._exit."""
 
-    def __init__(self, server: Server, request: dict, result_fd: int):
+    def __init__(self, server: Server, request: dict, result_fd: int, requests_fd: int = -1):
         self.server = server
         self.request = request
         self.fd = result_fd
+        self.requests_fd = requests_fd  # a batch child's batches, one JSON line each
 
     def main(self) -> None:
         try:
@@ -820,12 +934,16 @@ class Child:
         if mode == "probe":
             _send({"k": "probe", "layers": self.probe()})
         elif mode == "batch":
+            global _held
             self.prepare()
             pristine = self.state()
-            for program in self.request["programs"]:
-                self.execute(program, "call", last=False)  # at the depth of a single program's frames
-                if self.state() != pristine:  # it left something behind: the next program starts afresh
-                    break
+            _held = []
+            while (programs := _next_batch()) is not None:
+                for program in programs:
+                    self.execute(program, "call", last=False)  # at the depth of a single program's frames
+                    _flush()
+                    if self.state() != pristine:  # it left something behind: the next program starts afresh
+                        os._exit(0)
         else:
             self.prepare()
             self.execute(self.request, mode, last=True)
@@ -842,9 +960,11 @@ class Child:
         for target in (0, 1, 2):  # before fd 3, which may be devnull itself
             os.dup2(server.devnull, target)
         os.dup2(self.fd, 3)
-        os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        if self.requests_fd >= 0:
+            os.dup2(self.requests_fd, 4)
+        os.closerange(5 if self.requests_fd >= 0 else 4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         os.chdir(server.workdir)
-        cpu = math.ceil(self.request["timeout"]) + 1
+        cpu = math.ceil(self.request["timeout"]) + 1  # a batch child lowers its soft limit per batch
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         for which, value in server.limits:
             resource.setrlimit(which, value)
@@ -1067,6 +1187,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them
     server.serve(requests, reply)
+    server._retire()
+    os._exit(0)  # nothing left to flush or clean (the client removes a host work dir): skip the teardown
 
 
 if __name__ == "__main__":

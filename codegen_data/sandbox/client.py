@@ -263,10 +263,15 @@ class _ServerProcess:
         self.cleanup: list[str] = []  # a host directory to remove when the server had no mount namespace
         self._finalizer = weakref.finalize(self, _stop, self.proc, self.selector, self.owner, self.cleanup)
         self.send(json.dumps(config).encode() + b"\n")
-        ready = self.receive(_START_TIMEOUT)
+        # Its "ready" is read before its first answer, not here: several servers start side by side.
+        self.command = f"{python} -s -S -B {SERVER_SCRIPT}"
+        self.setup: dict[str, Any] | None = None
+
+    def _await_ready(self) -> None:
+        ready = self._line(_START_TIMEOUT)
         if ready is None or ready.get("k") != "ready":
             self.stop()
-            raise RuntimeError(f"the sandbox server did not start ({python} -s -S -B {SERVER_SCRIPT})")
+            raise RuntimeError(f"the sandbox server did not start ({self.command})")
         if ready.get("cleanup"):
             self.cleanup.append(ready["cleanup"])
         self.setup = ready.get("setup", {})
@@ -279,7 +284,12 @@ class _ServerProcess:
         self.proc.stdin.write(line)
 
     def receive(self, seconds: float) -> dict[str, Any] | None:
-        """The next line from the server, or None when it dies or says nothing for ``seconds``."""
+        """The next answer from the server, or None when it dies or says nothing for ``seconds``."""
+        if self.setup is None:
+            self._await_ready()
+        return self._line(seconds)
+
+    def _line(self, seconds: float) -> dict[str, Any] | None:
         deadline = time.monotonic() + seconds
         fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         while b"\n" not in self.buffer:

@@ -108,3 +108,19 @@ def test_the_empty_batch_and_bad_arguments(sandbox):
         sandbox.run_batch([("x = 1", "", [])])
     with pytest.raises(ValueError):
         sandbox.run_batch([PROGRAMS[0]], timeout=0)
+
+
+def test_the_next_batch_reuses_the_child_until_another_fork(sandbox):
+    pid = ("import os\ndef f(x):\n    return os.getpid()\n", "f", ["0"])
+    first, second = sandbox.run_batch([pid]), sandbox.run_batch([pid, pid])
+    assert first[0].calls[0].output == second[0].calls[0].output == second[1].calls[0].output
+    sandbox.run(*PROGRAMS[0])  # a single program's fork ends the waiting batch child
+    assert sandbox.run_batch([pid])[0].calls[0].output != first[0].calls[0].output
+
+
+def test_what_a_batch_leaves_behind_does_not_reach_the_next(sandbox):
+    writer = ("open('left.txt', 'w').write('x')\ndef f(x):\n    return x\n", "f", ["1"])
+    lister = ("import os\ndef f(x):\n    return os.listdir('.')\n", "f", ["1"])
+    assert sandbox.run_batch([writer])[0].ok
+    assert sandbox.run_batch([lister, lister]) == [sandbox.run(*lister)] * 2
+    assert sandbox.run(*lister).calls[0].output == "[]"
