@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import ast
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from .generator import Program
 
-__all__ = ["Mutant", "BUG_KINDS", "mutants"]
+__all__ = ["Mutant", "BUG_KINDS", "iter_mutants", "mutants"]
 
 BUG_KINDS = {
     "comparison": "a comparison operator is wrong (such as < instead of <=, or == instead of !=)",
@@ -80,6 +80,11 @@ _Action = Callable[[ast.AST], "ast.AST | None"]  # the replacement node; None de
 
 def mutants(rng: random.Random, program: Program, *, limit: int = 12) -> list[Mutant]:
     """Up to ``limit`` distinct single-bug versions of ``program.code``, kinds interleaved, order from ``rng``."""
+    return list(iter_mutants(rng, program, limit=limit))
+
+
+def iter_mutants(rng: random.Random, program: Program, *, limit: int = 12) -> Iterator[Mutant]:
+    """:func:`mutants`, one at a time: each is built only when asked for (the rng is drawn up front)."""
     code = program.code
     tree = ast.parse(code)
     original = [ast.dump(stmt) for stmt in tree.body]
@@ -91,18 +96,18 @@ def mutants(rng: random.Random, program: Program, *, limit: int = 12) -> list[Mu
     rng.shuffle(kinds)
     for kind in kinds:
         rng.shuffle(by_kind[kind])
-    out: list[Mutant] = []
+    made = 0
     seen = {code}
-    while len(out) < limit and any(by_kind[k] for k in kinds):
+    while made < limit and any(by_kind[k] for k in kinds):
         for kind in kinds:
-            if not by_kind[kind] or len(out) >= limit:
+            if not by_kind[kind] or made >= limit:
                 continue
             index, action = by_kind[kind].pop()
             text = _apply(code, index, action, original)
             if text is not None and text not in seen:
                 seen.add(text)
-                out.append(Mutant(text, kind))
-    return out
+                made += 1
+                yield Mutant(text, kind)
 
 
 # --- finding the sites ----------------------------------------------------------------------------

@@ -13,10 +13,11 @@ Example record (abridged)::
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
-from ..py.mutate import mutants
+from ..py.mutate import iter_mutants
 from ..sandbox import ProgramResult
 from ..task import Reject
 
@@ -62,26 +63,25 @@ class PyRepair(ProgramTask):
 
     def extra_verify_many(self, pairs: list[tuple[ProgramCandidate, ProgramExecution]]) -> list[Reject | None]:
         """For each program, the first of its mutants (in :func:`mutants` order) that fails at least one
-        hidden test by returning a wrong value or raising; the mutants of all the programs run in
-        batches, a few of each program's first, the rest only for programs still without one."""
-        todo = []
-        for candidate, execution in pairs:
-            found = mutants(self.rng(candidate.index, "mutants"), candidate.program)
-            todo.append((candidate, self.tests_of(candidate, execution), found))
-        failing: list[tuple[str, str, dict[str, str]] | None] = [None] * len(todo)
+        hidden test by returning a wrong value or raising. The mutants of all the programs run in
+        batches, a few of each program's first; later ones are made and run only for programs still
+        without a failing one."""
+        todo = [(candidate, self.tests_of(candidate, execution),
+                 iter_mutants(self.rng(candidate.index, "mutants"), candidate.program)) for candidate, execution in pairs]
+        failing: list[tuple[str, str, tuple[dict[str, str], str]] | None] = [None] * len(todo)
         start = 0
         for stop in MUTANT_ROUNDS:
-            waiting = [k for k, (_, _, found) in enumerate(todo) if failing[k] is None and len(found) > start]
+            drawn = {k: list(itertools.islice(found, None if stop is None else stop - start))
+                     for k, (_, _, found) in enumerate(todo) if failing[k] is None}
             programs = [(code, todo[k][0].program.entry_point, list(todo[k][0].inputs))
-                        for k in waiting for code, _ in todo[k][2][start:stop]]
+                        for k, batch in drawn.items() for code, _ in batch]
             results = iter(self.sandbox(0).run_batch(programs) if programs else [])
-            for k in waiting:
-                candidate, expected, found = todo[k]
-                for code, kind in found[start:stop]:
+            for k, batch in drawn.items():
+                for code, kind in batch:
                     result = next(results)
-                    if failing[k] is None and (actual := _failure(expected, result)) is not None:
+                    if failing[k] is None and (actual := _failure(todo[k][1], result)) is not None:
                         failing[k] = (code, kind, actual)
-            if stop is None:
+            if stop is None or not programs:
                 break
             start = stop
         verdicts: list[Reject | None] = []
