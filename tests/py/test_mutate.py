@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ast
 import difflib
+import itertools
 import random
 from functools import lru_cache
 
-from codegen_data.py.mutate import BUG_KINDS, Mutant, mutants
+from codegen_data.grammar import load_grammar
+from codegen_data.py.generator import generate_program
+from codegen_data.py.mutate import BUG_KINDS, Mutant, iter_mutants, mutants
 from tests.py.test_generator import programs, run_programs
 
 
@@ -74,3 +77,12 @@ def test_most_programs_have_a_mutant_that_changes_an_output():
         if outs != base[owners[k]]:
             caught.add(owners[k])
     assert len(caught) >= 0.8 * len(sample)
+
+
+def test_mutants_one_at_a_time_are_the_same_mutants():
+    grammar = load_grammar("python")
+    for seed in range(5):
+        program = generate_program(random.Random(seed), difficulty="medium", grammar=grammar)
+        lazy = iter_mutants(random.Random(seed + 100), program)
+        first = list(itertools.islice(lazy, 2))
+        assert first + list(lazy) == mutants(random.Random(seed + 100), program)

@@ -87,6 +87,17 @@ def test_same_seed_same_candidates(name):
     assert codes(a) != codes(c)
 
 
+@pytest.mark.parametrize("name", PY_TASKS)
+def test_a_chunk_at_once_gives_what_each_item_gives_alone(name):
+    """process_many runs a chunk's programs in shared sandboxed children; every outcome is the same."""
+    cls = get_task(name)
+    task = cls(cls.config_class(timeout=5.0), seed=3)
+    alone = [task.process(i) for i in range(20, 32)]
+    assert task.process_many(range(20, 32)) == alone
+    assert task.process_many([31, 20, 25]) == [alone[11], alone[0], alone[5]]
+    assert any(not isinstance(outcome, Reject) for outcome in alone)
+
+
 def test_records_follow_the_contract(py_dataset):
     records = read_records(py_dataset)
     assert [r["task"] for r in records] == [t for t in PY_TASKS for _ in range(6)]
