@@ -12,6 +12,8 @@ program. The client (``codegen_data.sandbox.client``) and the server speak JSON 
     <- {"k": "ready", "setup": {"seccomp": true, "uid_drop": "not root (uid 1000)", ...}, "cleanup": null}
     -> {"op": "run", "mode": "call", "code": "def f(x): ...", "entry": "f", "inputs": ["1"], "timeout": 2.0}
     <- {"k": "result", "status": "ok", "error": null, "stdout": "", "calls": [{"status": "ok", ...}]}
+    -> {"op": "batch", "programs": [{"code": "...", "entry": "f", "inputs": ["1"], "timeout": 2.0}, ...]}
+    <- {"k": "batch", "results": [{"status": "ok", ...}, ...]}     the programs it finished, in order
     -> {"op": "probe"}
     <- {"k": "probe", "layers": {"process_group": true, ...}}
 
@@ -19,6 +21,14 @@ A child reports to the server on a pipe, one JSON line per step: {"k": "load"}, 
 per input, then {"k": "end"} (or {"k": "limit"} when its output overflows). The child may be
 hostile: its lines are size-bounded, validated and re-encoded, never unpickled, and the verdict is the
 server's: past the deadline -> timeout, dead by a signal -> killed, gone without "end" -> error.
+
+A batch is for trusted (generated) programs only: one child, as confined as any, runs them one
+after another, each in a fresh module with its own deadline and output budget, and then waits on a
+second pipe for the next batch (a fork and its copied pages cost more than a generated program). It
+stops at the first program that does not end cleanly or that leaves something behind for the next
+(files, builtins, environment, ...); the client runs that one alone, so every verdict is what one
+child per program would give. Programs of a batch share a process and could forge each other's lines:
+untrusted code (predictions under evaluation) is never batched.
 """
 
 from __future__ import annotations
@@ -942,7 +952,7 @@ class Child:
                 for program in programs:
                     self.execute(program, "call", last=False)  # at the depth of a single program's frames
                     _flush()
-                    if self.state() != pristine:  # it left something behind: the next program starts afresh
+                    if not self.unchanged(pristine):  # it left something behind: the next program starts afresh
                         os._exit(0)
         else:
             self.prepare()
@@ -1007,10 +1017,17 @@ class Child:
             signal.signal(signal.SIGALRM, _raise_call_timeout)
 
     def state(self) -> tuple:
-        """What one program of a batch could leave behind for the next (the batch stops if it changes)."""
-        return (dict(builtins.__dict__), dict(os.environ), sys.getrecursionlimit(), _thread._count(),
-                os.listdir(self.server.workdir), os.getcwd(), signal.getsignal(signal.SIGALRM), sys.stdout,
-                sys.stderr, sys.stdin)
+        """What one program of a batch could leave behind for the next (the batch stops if it changes);
+        compare with :meth:`unchanged`."""
+        return (builtins.__dict__.copy(), os.environ._data.copy(), self._settings())  # type: ignore[attr-defined]
+
+    def unchanged(self, state: tuple) -> bool:
+        names, environ, settings = state
+        return builtins.__dict__ == names and os.environ._data == environ and self._settings() == settings  # type: ignore[attr-defined]
+
+    def _settings(self) -> tuple:
+        return (sys.getrecursionlimit(), _thread._count(), os.listdir(self.server.workdir), os.getcwd(),
+                signal.getsignal(signal.SIGALRM), sys.stdout, sys.stderr, sys.stdin)
 
     def execute(self, request: dict, mode: str, *, last: bool) -> None:
         """Load one program and make its calls; ``last``: nothing runs after it in this child."""

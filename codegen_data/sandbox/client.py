@@ -3,7 +3,8 @@
 The server (``_forkserver.py``) is ``python3 -s -S -B`` with a three-variable environment, so nothing
 of this process (its modules, its environment, its secrets) reaches a program. This side only encodes
 requests and decodes the server's JSON lines into :class:`ProgramResult` values, never raises for a
-failing program, and replaces a server that died or stopped answering.
+failing program, and replaces a server that died or stopped answering. :meth:`Sandbox.run_batch` and
+:func:`run_batches` run trusted (generated) programs several to a child, with the same results.
 """
 
 from __future__ import annotations
