@@ -389,18 +389,22 @@ def run_batches(batches: list[tuple[Sandbox, list[tuple[str, str, list[str]]]]],
     jobs = [_Batch(sandbox, programs, sandbox._deadline(timeout)) for sandbox, programs in batches]
     if len({id(job.sandbox) for job in jobs}) != len(jobs):
         raise ValueError("run_batches takes each sandbox once")
-    while True:
-        pending = [job for job in jobs if not job.done]
-        if not pending:
-            return [list(job.results) for job in jobs]  # type: ignore[arg-type]
+    while pending := [job for job in jobs if not job.done]:
         submitted: list[_Batch] = []
         try:
-            for job in pending:
+            for job in sorted(pending, key=lambda job: id(job.sandbox)):  # one lock order for every caller
                 job.submit()
                 submitted.append(job)
         finally:
-            for job in submitted:
-                job.collect()
+            failures = []
+            for job in submitted:  # each server's answer is read (or it is replaced), whatever happened
+                try:
+                    job.collect()
+                except Exception as exc:
+                    failures.append(exc)
+            if failures:
+                raise failures[0]
+    return [list(job.results) for job in jobs]  # type: ignore[arg-type]
 
 
 def _checked(code: Any, entry_point: Any, inputs: Any) -> tuple[str, str, list[str]]:
