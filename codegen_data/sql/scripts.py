@@ -71,6 +71,16 @@ def _dialect(dialect: str):
     return _DIALECTS.get(dialect, dialect)
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed_type(type_name: str, dialect: str | None = None) -> exp.DataType:
+    return exp.DataType.build(type_name, dialect=dialect)
+
+
+def _data_type(type_name: str, dialect: str | None = None) -> exp.DataType:
+    """``exp.DataType.build(type_name)``, parsed once per type (a worker renders hundreds of columns)."""
+    return _parsed_type(type_name, dialect).copy()
+
+
 def _column_def(column: Column, dialect: str, self_table: str | None, keys: bool) -> exp.ColumnDef:
     type_name = _TYPE_OVERRIDES.get(dialect, {}).get(column.base_type, column.type)
     constraints = []
@@ -84,7 +94,7 @@ def _column_def(column: Column, dialect: str, self_table: str | None, keys: bool
         constraints.append(exp.ColumnConstraint(kind=reference))
     return exp.ColumnDef(
         this=exp.to_identifier(column.name),
-        kind=exp.DataType.build(type_name),
+        kind=_data_type(type_name),
         constraints=constraints or None,
     )
 
@@ -163,7 +173,7 @@ def duckdb_script(db: Database) -> str:
 def _placeholder_insert(table: Table, dialect: str) -> str:
     placeholders = exp.Tuple(expressions=[exp.Placeholder() for _ in table.columns])
     return exp.Insert(this=exp.to_table(table.name), expression=exp.Values(expressions=[placeholders])).sql(
-        dialect=_dialect(dialect)
+        dialect=_dialect(dialect), copy=False
     )
 
 
@@ -171,10 +181,11 @@ def _placeholder_insert(table: Table, dialect: str) -> str:
 def _unnest_insert(table: Table) -> str:
     """``INSERT INTO t SELECT UNNEST(CAST(? AS type[])), ...``: one list parameter per column."""
     columns = [
-        exp.Unnest(expressions=[exp.cast(exp.Placeholder(), exp.DataType.build(f"{c.type}[]", dialect="duckdb"))])
+        exp.Unnest(expressions=[exp.Cast(this=exp.Placeholder(), to=_data_type(f"{c.type}[]", dialect="duckdb"))])
         for c in table.columns
     ]
-    return exp.insert(exp.select(*columns), exp.to_table(table.name)).sql(dialect=_DuckDBDDL)
+    insert = exp.Insert(this=exp.to_table(table.name), expression=exp.Select(expressions=columns))
+    return insert.sql(dialect=_DuckDBDDL, copy=False)  # built here, used once
 
 
 def _chosen(schema: Schema, dialect: str, keys: bool, tables: Collection[str] | None) -> list[tuple[Table, str]]:
