@@ -91,8 +91,10 @@ class WorkerPool:
                     yield message
             now = time.monotonic()
             for worker in list(self.workers):
-                if worker.chunk is not None and now - worker.last_heard > self.item_deadline:
-                    yield from self._replace(worker, "executor_timeout", f"no answer in {self.item_deadline:.0f}s", next_chunk)
+                # A task may do a chunk at once (ProgramTask.process_many), so a worker may be silent
+                # for every item it has left.
+                if worker.chunk is not None and now - worker.last_heard > self.item_deadline * max(1, worker.chunk.stop - worker.next_index):
+                    yield from self._replace(worker, "executor_timeout", f"no answer in {self.item_deadline:.0f}s per item", next_chunk)
 
     def _replace(self, worker: _Worker, reason: str, detail: str, next_chunk: Callable[[], Chunk | None]):
         chunk, index = worker.chunk, worker.next_index

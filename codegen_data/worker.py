@@ -15,11 +15,28 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from ._processes import protocol_stream
 from .registry import get_task
 from .task import Reject, Task
+
+
+def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:
+    """One message per index. A task with ``process_many`` does the chunk at once (the same results as
+    one by one); if that raises, each index is redone alone, so the bug is blamed on its own item.
+    Other tasks yield each message as soon as it is known (a crash is then blamed on its own item)."""
+    process_many = getattr(task, "process_many", None)
+    if process_many is not None:
+        try:
+            results = process_many(indices)
+        except Exception:  # noqa: BLE001  # redone one by one below, where the bug gets its own reject
+            pass
+        else:
+            yield from (_message(task, index, result) for index, result in zip(indices, results))
+            return
+    for index in indices:
+        yield _outcome(task, index)
 
 
 def _outcome(task: Task, index: int) -> dict[str, Any]:
@@ -29,6 +46,10 @@ def _outcome(task: Task, index: int) -> dict[str, Any]:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
         result = Reject("internal_error", detail[:500])
+    return _message(task, index, result)
+
+
+def _message(task: Task, index: int, result: dict[str, Any] | Reject) -> dict[str, Any]:
     if isinstance(result, Reject):
         reject = {"reason": result.reason, "detail": result.detail, "candidate": result.candidate}
         return {"task": task.name, "i": index, "reject": reject}
@@ -48,8 +69,8 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
             stdout.write('{"op": "ready"}\n')
         elif op == "run":
             task = tasks[message["task"]]
-            for index in range(message["start"], message["stop"]):
-                stdout.write(json.dumps(_outcome(task, index), ensure_ascii=False) + "\n")
+            for outcome in _outcomes(task, range(message["start"], message["stop"])):
+                stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
                 stdout.flush()
             stdout.write('{"op": "done"}\n')
         elif op == "exit":
