@@ -8,7 +8,8 @@
   and test inputs run one plain ``python -I`` subprocess per program.
 - ``cruxeval``: CRUXEval-O checks/s through the sandbox vs one subprocess per check
   (:func:`codegen_data.benchmarks.cruxeval.compare_speed`), skipped with a reason without the data.
-- ``memory``: peak RSS of ``python -m codegen_data generate text_to_sql`` at two sizes.
+- ``memory``: peak RSS of ``python -m codegen_data generate`` at two sizes each of ``text_to_sql``
+  and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes).
 - ``scaling``: speedup from 1 to 2 workers, from the first two rows.
 
 No number here is asserted anywhere: they describe one machine at one moment.
@@ -36,9 +37,9 @@ SIZES = {
     # (samples per generation run, programs run as subprocesses, CRUXEval items (None: all) and sample,
     #  the two memory sizes)
     True: {"sql": 150, "programs": 150, "program_sample": 60, "crux_items": 60, "crux_sample": 60,
-           "memory": (300, 1000)},
+           "memory_sql": (300, 1000), "memory_programs": (1000, 5000)},
     False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": 300,
-            "memory": (10_000, 100_000)},
+            "memory_sql": (2000, 10_000), "memory_programs": (10_000, 100_000)},
 }
 
 # Runs in a fresh `python -I`: rebuilds each database, times only the gold queries.
@@ -85,7 +86,8 @@ def run_bench(quick: bool = False, *, scale: float = 1.0) -> dict[str, Any]:
         results["sql"] = _sql_row(sizes["sql"], tmp_path / "sql")
         results["programs"] = _program_row(sizes["programs"], sizes["program_sample"], tmp_path / "programs")
         results["cruxeval"] = _cruxeval_row(sizes["crux_items"], sizes["crux_sample"], tmp_path / "cruxeval")
-        results["memory"] = _memory_row(sizes["memory"], tmp_path / "memory")
+        results["memory"] = _memory_row({"text_to_sql": sizes["memory_sql"], "py_output": sizes["memory_programs"]},
+                                        tmp_path / "memory")
     results["scaling"] = {
         row: _ratio(results[row]["samples_per_s"]["2"], results[row]["samples_per_s"]["1"]) for row in ("sql", "programs")
     }
@@ -201,24 +203,25 @@ def _cruxeval_row(items: int | None, sample: int, tmp: Path) -> dict[str, Any]:
     return row
 
 
-def _memory_row(sizes: tuple[int, ...], tmp: Path) -> dict[str, Any]:
+def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
     row: dict[str, Any] = {
         "method": "a fresh python -I wrapper per size runs the CLI (as python -m codegen_data) in its own "
                   "process, then reports getrusage: RUSAGE_SELF maxrss = the CLI's main process; "
                   "RUSAGE_CHILDREN maxrss = the largest reaped child (worker) process",
         "sizes": [],
     }
-    for n in sizes:
-        args = ["generate", "text_to_sql", "-n", str(n), "--seed", "0", "--workers", "2", "-o", str(tmp / f"n{n}")]
-        start = time.perf_counter()
-        stderr = _run_script(_RSS_WRAPPER, tmp, args, stream="stderr")
-        seconds = time.perf_counter() - start
-        report = json.loads(stderr.strip().splitlines()[-1])
-        row["sizes"].append({
-            "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
-            "exit": report["exit"], "seconds": round(seconds, 1),
-            "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
-        })
+    for task, sizes in tasks.items():
+        for n in sizes:
+            args = ["generate", task, "-n", str(n), "--seed", "0", "--workers", "2", "-o", str(tmp / f"{task}-n{n}")]
+            start = time.perf_counter()
+            stderr = _run_script(_RSS_WRAPPER, tmp, args, stream="stderr")
+            seconds = time.perf_counter() - start
+            report = json.loads(stderr.strip().splitlines()[-1])
+            row["sizes"].append({
+                "task": task, "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
+                "exit": report["exit"], "seconds": round(seconds, 1),
+                "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
+            })
     return row
 
 
@@ -256,7 +259,7 @@ def bench_table(results: dict[str, Any]) -> str:
                      f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} sampled)",
                      f"{crux['speedup_same_checks']}x same checks"))
     for size in results["memory"]["sizes"]:
-        rows.append((f"peak RSS generate text_to_sql n={size['n']}", f"main {size['main_mb']} MB",
+        rows.append((f"peak RSS generate {size['task']} n={size['n']}", f"main {size['main_mb']} MB",
                      f"largest worker {size['workers_max_mb']} MB", f"{size['seconds']} s"))
     scaling = results["scaling"]
     rows.append(("speedup 1 -> 2 workers", f"sql {scaling['sql']}x", f"py_output {scaling['programs']}x", ""))

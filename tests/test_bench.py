@@ -25,7 +25,8 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     crux = results["cruxeval"]
     assert "skipped" in crux or (crux["sample_sandbox_checks_per_s"] > 0 and crux["sample_subprocess_checks_per_s"] > 0)
     sizes = results["memory"]["sizes"]
-    assert len(sizes) == 2 and sizes[0]["n"] < sizes[1]["n"]
+    assert [s["task"] for s in sizes] == ["text_to_sql"] * 2 + ["py_output"] * 2
+    assert sizes[0]["n"] < sizes[1]["n"] and sizes[2]["n"] < sizes[3]["n"]
     assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 for s in sizes)
     table = bench_table(results)
     assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
@@ -43,5 +44,5 @@ def test_sizes_scale_down_but_stay_usable():
     from codegen_data.bench import SIZES, _scaled
 
     tiny = _scaled(SIZES[True], 0.01)
-    assert tiny["sql"] == 5 and tiny["memory"] == (5, 10)
+    assert tiny["sql"] == 5 and tiny["memory_sql"] == (5, 10) and tiny["memory_programs"] == (10, 50)
     assert _scaled(SIZES[False], 1.0)["crux_items"] is None  # full mode: the whole benchmark
