@@ -88,6 +88,25 @@ class SqlRunner:
         self.close()
 
 
+def _limit_address_space(headroom_mb: int) -> None:
+    """Cap this process's address space at what it maps now plus ``headroom_mb``: DuckDB's
+    memory_limit does not cover every allocation (strings built by ``repeat()``), so without a cap one
+    query could take the machine's memory. An allocation past the cap fails inside DuckDB as an
+    out-of-memory error, and the process keeps serving."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            mapped_kb = next(int(line.split()[1]) for line in f if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return  # no /proc: leave the limit to the machine
+    limit = (mapped_kb << 10) + (headroom_mb << 20)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def _serve() -> None:
     from .runtime import DatabaseSpec, SessionCache
 
@@ -95,6 +114,7 @@ def _serve() -> None:
     protocol = protocol_stream()
     cache = SessionCache(timeout=options["timeout"], memory_limit_mb=options["memory_limit_mb"], max_rows=options["max_rows"],
                          size=16, shared=False)
+    _limit_address_space(max(2048, 8 * options["memory_limit_mb"]))  # sessions map much more than they use
     for line in sys.stdin:
         request = json.loads(line)
         try:
