@@ -36,7 +36,7 @@ class SqlConfig(TaskConfig):
     max_rows: int = 60  # rows per table, at most
     null_rate: float = 0.1  # share of NULLs in nullable columns
     query_timeout: float = 2.0  # seconds a statement may run before it is interrupted
-    memory_limit_mb: int = 256  # DuckDB memory limit per sandboxed connection
+    memory_limit_mb: int = 256  # DuckDB memory limit of a worker's sandboxed connection (all its databases)
     max_result_rows: int = 1000  # larger results are rejected
     allow_all_null: bool = False  # keep queries whose result is all NULL
 
