@@ -72,9 +72,10 @@ def test_evaluate_on_ray_gives_the_same_report(tmp_path, local_ray):
     records = [json.loads(line) for line in (data / "data" / "test.jsonl").read_text().splitlines()]
     with (tmp_path / "p.jsonl").open("w") as f:
         for i, record in enumerate(records):
-            answers = [record["answer"], "while True: pass" if i % 3 else "SELECT 1"]
+            answers = [record["answer"], "'~not an answer~'"]  # right, then wrong for every task
             f.write(json.dumps({"id": record["id"], "predictions": answers}) + "\n")
-    local = evaluate(data, tmp_path / "p.jsonl", workers=2)
-    on_ray = evaluate(data, tmp_path / "p.jsonl", engine="ray")
+    # a generous timeout: on a loaded machine a 2 s deadline can fail a right answer in either run
+    local = evaluate(data, tmp_path / "p.jsonl", workers=2, timeout=20)
+    on_ray = evaluate(data, tmp_path / "p.jsonl", engine="ray", timeout=20)
     assert local == on_ray
     assert local["summary"]["pass@1"] == pytest.approx(0.5)

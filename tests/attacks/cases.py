@@ -321,7 +321,7 @@ data = bytearray(10 << 30)
     attack("gradual_growth", "memory", r"""
 chunks = []
 while True:
-    chunks.append(bytearray(1 << 20))
+    chunks.append(bytearray(16 << 20))  # 16 MB at a time: reaches the limit well within the deadline under load
 """, refused("MemoryError"), RLIMIT_AS),
     attack("mmap_10_gb", "memory", r"""
 import mmap
