@@ -170,3 +170,29 @@ def test_a_run_in_progress_is_not_disturbed_by_a_second_one(tmp_path):
         proc = subprocess.run(args + ["--overwrite"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "another codegen-data run is writing to" in proc.stderr, proc.stderr
 
+
+
+def test_a_torn_or_empty_shard_is_redone_not_trusted(tmp_path):
+    """What a power cut could leave: a shard cut short, an empty one. Resume redoes them."""
+    from codegen_data.pipeline import plan_generation, run_generation
+
+    plan = plan_generation(["py_output"], n=300, seed=9)
+    reference, out = tmp_path / "reference" / "ds", tmp_path / "ds"
+    run_generation(plan, reference, workers=2)
+
+    def interrupt(_count, seen=[0]):
+        seen[0] += 1
+        if seen[0] == 250:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_generation(plan, out, workers=2, progress=interrupt)
+    shards = sorted((out / ".partial" / "shards" / "py_output").glob("*.jsonl"))
+    assert len(shards) >= 2
+    last = shards[-1]
+    last.write_bytes(last.read_bytes()[:-40])  # cut short
+    next_start = int(last.stem) + 128
+    (last.parent / f"{next_start:09d}.jsonl").write_bytes(b"")  # and an empty one after it
+    summary = run_generation(plan, out, workers=2, mode="resume")
+    assert 0 < summary.resumed_records < 300
+    assert data_files(out) == data_files(reference)

@@ -96,6 +96,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         with tmp.open("wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())  # the rename below must not outlive the data across a power cut
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -227,9 +229,11 @@ class DatasetWriter:
         found = {int(p.stem): p for p in folder.glob("*.jsonl") if p.stem.isdigit()}
         chain, at = [], 0
         while at in found:
+            data = found[at].read_bytes()
+            count = data.count(b"\n")
+            if not count or not data.endswith(b"\n") or not data.startswith(b'{"i":%d,' % at):
+                break  # torn or foreign: the run goes on from here and rewrites it
             chain.append(found[at])
-            with found[at].open("rb") as f:
-                count = sum(1 for _ in f)
             at += count
         return chain
 
