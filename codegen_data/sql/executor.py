@@ -188,8 +188,9 @@ def _missing(db: Database, loaded: set[str], tables: Collection[str] | None) -> 
 class DuckDBSession:
     """``db`` in a hardened in-memory DuckDB; runs one read-only statement at a time.
 
-    The database gets a connection of its own, or with ``sandbox`` a schema in the sandbox's connection.
-    With ``tables``, only those tables are loaded, and :meth:`load` adds others when a query needs them.
+    The database gets a connection of its own (limited to ``memory_limit_mb``), or with ``sandbox`` a
+    schema in the sandbox's connection (under the sandbox's limit). With ``tables``, only those tables
+    are loaded, and :meth:`load` adds others when a query needs them.
     """
 
     def __init__(
@@ -253,7 +254,7 @@ class DuckDBSession:
 
     def close(self) -> None:
         self.con.close()
-        if getattr(self, "_sandbox", None) is not None:
+        if getattr(self, "_sandbox", None) is not None:  # a subclass with a connection of its own has none
             self._sandbox.drop(self._schema)
 
 
