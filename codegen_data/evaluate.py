@@ -48,7 +48,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import selectors
 import sys
@@ -59,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._files import write_atomic
 from ._processes import HelperProcess, protocol_stream
 from .task import ConfigError
 
@@ -263,19 +263,10 @@ def write_report(report: dict[str, Any], path: Path) -> Path:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate in a model's reply: keep it, escaped
         data = (json.dumps(report, indent=1) + "\n").encode("ascii")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
     return path
 

@@ -305,9 +305,11 @@ def run_generation(
 
         connect(ray_address)  # fail before anything is written
 
-        def pool_factory(init: dict[str, Any], deadline: float) -> Any:
+        def ray_pool(init: dict[str, Any], deadline: float) -> Any:
             return RayPool(init, item_deadline=deadline, raw_dir=Path(out_dir) / PARTIAL / "raw", address=ray_address,
                            chunk_size=SHARD)
+
+        pool_factory = ray_pool
     elif engine != "local":
         raise ConfigError(f"engine must be local or ray, got {engine!r}")
     tasks: dict[str, Task] = {

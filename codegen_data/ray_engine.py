@@ -15,10 +15,10 @@ Ray is an optional dependency: ``pip install 'codegen-data[ray]'``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ._files import write_atomic
 from .pool import Chunk
 from .task import ConfigError
 
@@ -76,11 +76,7 @@ def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, sto
     lines = sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for message in lines:
-            f.write(json.dumps(message, ensure_ascii=False) + "\n")
-    os.replace(tmp, target)
+    write_atomic(target, "".join(json.dumps(message, ensure_ascii=False) + "\n" for message in lines).encode("utf-8"))
     return path
 
 
@@ -157,7 +153,7 @@ def _judge_group(batches: list[list[tuple[int, int, str]]], records: dict[int, d
 def judge_on_ray(batches: list[list[Any]], records: Any, timeout: float, done: Callable[[Any, Any], None], *,
                  address: str | None = None) -> None:
     """Judge ``batches`` of units as Ray tasks, calling ``done(unit, verdict)`` for each as it arrives."""
-    from .evaluate import _Unit, _Verdict
+    from .evaluate import _Verdict
 
     ray = connect(address)
     remote = ray.remote(_judge_group).options(num_cpus=1, max_retries=2, runtime_env={"env_vars": {"PYTHONHASHSEED": "0"}})

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import __version__
+from .._files import write_atomic
 from ..grammar import load_grammar
 from ..task import ConfigError, Task
 from .card import render_card
@@ -91,16 +92,9 @@ def _os_error(exc: OSError, path: Path) -> OutputError:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all: a temporary file renamed into place."""
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with tmp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the rename below must not outlive the data across a power cut
-        os.replace(tmp, path)
+        write_atomic(path, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise _os_error(exc, path) from None
 
 
@@ -122,7 +116,6 @@ class DatasetWriter:
         self._lock: Any = None
         self._buffers: dict[str, list[str]] = {name: [] for name in tasks}
         self._buffer_start: dict[str, int] = {name: 0 for name in tasks}
-        self.saved_records = 0  # records in committed shards when the run started
         self._reset_counts()
         try:
             self.state = self._prepare()
@@ -196,8 +189,7 @@ class DatasetWriter:
             if self.mode == "resume" and saved is not None:
                 for stale in (self.partial / "shards").rglob("*.tmp"):
                     stale.unlink()
-                self.saved_records = sum(1 for name in self.tasks for line in self.committed(name) if "record" in line)
-                self._buffer_start = {name: self._next_index(name) for name in self.tasks}
+                self._buffer_start = {name: self._shards(name)[1] for name in self.tasks}
                 return "resumed"
             for child in self.partial.iterdir():  # a fresh start: drop an old partial run, keep the lock
                 if child.name != "lock":
@@ -221,11 +213,12 @@ class DatasetWriter:
         return value if isinstance(value, dict) else {}
 
     # committed shards -------------------------------------------------------------------------
-    def _shards(self, task: str) -> list[Path]:
-        """The task's shard files that continue each other from index 0 (a gap ends the list)."""
+    def _shards(self, task: str) -> tuple[list[Path], int]:
+        """The task's shard files that continue each other from index 0 (a gap ends the list), and
+        the first index they do not cover."""
         folder = self.partial / "shards" / task
         if not folder.is_dir():
-            return []
+            return [], 0
         found = {int(p.stem): p for p in folder.glob("*.jsonl") if p.stem.isdigit()}
         chain, at = [], 0
         while at in found:
@@ -235,17 +228,11 @@ class DatasetWriter:
                 break  # torn or foreign: the run goes on from here and rewrites it
             chain.append(found[at])
             at += count
-        return chain
-
-    def _next_index(self, task: str) -> int:
-        last = None
-        for line in self.committed(task):
-            last = line["i"]
-        return 0 if last is None else last + 1
+        return chain, at
 
     def committed(self, task: str) -> Iterator[dict[str, Any]]:
         """The task's committed outcomes in index order: ``{"i", "split", "record"}`` or ``{"i", "reject"}``."""
-        for path in self._shards(task):
+        for path in self._shards(task)[0]:
             with path.open(encoding="utf-8") as f:
                 for line in f:
                     yield json.loads(line)
