@@ -33,12 +33,14 @@ class _Worker(HelperProcess):
         self.chunk: Chunk | None = None
         self.next_index = 0
         self.last_heard = time.monotonic()
+        self.allowance = 1  # items the worker may be silent for: a whole batch after {"op": "batch"}
         self.send(init_message)
 
     def start(self, chunk: Chunk) -> None:
         self.chunk = chunk
         self.next_index = chunk.start
         self.last_heard = time.monotonic()
+        self.allowance = 1
         self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
 
 
@@ -81,6 +83,9 @@ class WorkerPool:
                     continue
                 worker.last_heard = time.monotonic()
                 for message in messages:
+                    if message.get("op") == "batch":  # the next n items come at once
+                        worker.allowance = max(1, int(message["n"]))
+                        continue
                     if message.get("op") == "done":
                         chunk = next_chunk()
                         worker.chunk = None
@@ -88,12 +93,11 @@ class WorkerPool:
                             worker.start(chunk)
                         continue
                     worker.next_index = message["i"] + 1
+                    worker.allowance = 1
                     yield message
             now = time.monotonic()
             for worker in list(self.workers):
-                # A task may do a chunk at once (ProgramTask.process_many), so a worker may be silent
-                # for every item it has left.
-                if worker.chunk is not None and now - worker.last_heard > self.item_deadline * max(1, worker.chunk.stop - worker.next_index):
+                if worker.chunk is not None and now - worker.last_heard > self.item_deadline * worker.allowance:
                     yield from self._replace(worker, "executor_timeout", f"no answer in {self.item_deadline:.0f}s per item", next_chunk)
 
     def _replace(self, worker: _Worker, reason: str, detail: str, next_chunk: Callable[[], Chunk | None]):

@@ -7,6 +7,8 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
     -> {"op": "run", "task": "text_to_sql", "start": 0, "stop": 16}
     <- {"task": "text_to_sql", "i": 0, "record": {...}}      (or "reject": {"reason": ..., "detail": ...})
     <- ... one line per index, flushed at once so a crash is blamed on the right item ...
+    <- (a task that does a chunk at once, such as the program tasks, first says
+        {"op": "batch", "n": 16}: the pool then allows a silence of n items' deadlines)
     <- {"op": "done"}
 """
 
@@ -28,6 +30,7 @@ def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:
     Other tasks yield each message as soon as it is known (a crash is then blamed on its own item)."""
     process_many = getattr(task, "process_many", None)
     if process_many is not None:
+        yield {"op": "batch", "n": len(indices)}  # the pool allows a silence of the whole batch
         try:
             results = process_many(indices)
         except Exception:  # noqa: BLE001  # redone one by one below, where the bug gets its own reject

@@ -46,3 +46,25 @@ def test_silent_worker_is_killed_at_the_deadline():
     assert "executor_timeout" in reasons
     assert sorted(m["i"] for m in messages) == [0, 1]
     assert worker.proc.poll() is not None
+
+
+def _served(task: str, start: int, stop: int) -> list[dict]:
+    import io
+    import json
+
+    from codegen_data.worker import serve
+
+    init = {"op": "init", "tasks": [{"name": task, "config": {}, "seed": 0, "difficulty": "easy"}]}
+    run = {"op": "run", "task": task, "start": start, "stop": stop}
+    out = io.StringIO()
+    serve(io.StringIO(json.dumps(init) + "\n" + json.dumps(run) + "\n" + '{"op": "exit"}\n'), out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_only_a_batching_task_asks_for_a_chunk_long_silence():
+    """The pool's silence deadline is per item; a task that answers a chunk at once says so first,
+    and no other task gets a longer deadline."""
+    programs = _served("py_output", 0, 8)
+    assert programs[1] == {"op": "batch", "n": 8} and [m["i"] for m in programs[2:-1]] == list(range(8))
+    queries = _served("text_to_sql", 0, 3)
+    assert all(m.get("op") != "batch" for m in queries) and [m["i"] for m in queries[1:-1]] == [0, 1, 2]
