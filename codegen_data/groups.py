@@ -36,16 +36,20 @@ def sql_structure_key(sql: str) -> str:
     return _digest(tree.transform(mask).sql(dialect="duckdb"))
 
 
-class _Normalizer(ast.NodeTransformer):
-    """The reference normalization (:func:`_structure` writes the same key in one pass)."""
+class _Renamer:
+    """Identifiers renamed by first appearance; builtins (len, sorted, ...) are part of the structure."""
 
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
 
     def _name(self, name: str) -> str:
         if hasattr(builtins, name):
-            return name  # builtins (len, sorted, ...) are part of the structure
+            return name
         return self.names.setdefault(name, f"v{len(self.names)}")
+
+
+class _Normalizer(_Renamer, ast.NodeTransformer):
+    """The reference normalization (:class:`_Structure` writes the same key in one pass)."""
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         node.name = self._name(node.name)
@@ -72,34 +76,26 @@ def _reference_key(code: str) -> str:
     return ast.dump(tree, annotate_fields=False, include_attributes=False)
 
 
-class _Structure:
+class _Structure(_Renamer):
     """:func:`_reference_key` in one pass, twice as fast: renames as the normalizer would
     (identifiers by first appearance in its depth-first order, constants to their type name,
     annotations dropped) while writing ``ast.dump(tree, annotate_fields=False)`` of the result."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-
-    def name(self, name: str) -> str:
-        if hasattr(builtins, name):
-            return name  # builtins (len, sorted, ...) are part of the structure
-        return self.names.setdefault(name, f"v{len(self.names)}")
 
     def write(self, node: ast.AST) -> str:
         cls = node.__class__
         if cls is ast.Constant:
             return f"Constant({type(node.value).__name__!r})"  # type: ignore[attr-defined]
         if cls is ast.Name:
-            return f"Name({self.name(node.id)!r}, {node.ctx.__class__.__name__}())"  # type: ignore[attr-defined]
+            return f"Name({self._name(node.id)!r}, {node.ctx.__class__.__name__}())"  # type: ignore[attr-defined]
         if cls is ast.arg:  # the annotation is dropped, so nothing in it is renamed
             comment = node.type_comment  # type: ignore[attr-defined]
-            text = f"arg({self.name(node.arg)!r}"  # type: ignore[attr-defined]
+            text = f"arg({self._name(node.arg)!r}"  # type: ignore[attr-defined]
             return text + (f", type_comment={comment!r})" if comment is not None else ")")
         args = []
         keywords = False  # ast.dump names every field after the first one it leaves out
         for field, optional in _fields(cls):
             if cls is ast.FunctionDef and field in ("name", "returns"):
-                value: object = self.name(node.name) if field == "name" else None  # type: ignore[attr-defined]
+                value: object = self._name(node.name) if field == "name" else None  # type: ignore[attr-defined]
             else:
                 value = getattr(node, field, _MISSING)
                 if value is _MISSING:

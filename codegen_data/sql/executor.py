@@ -193,6 +193,8 @@ class DuckDBSession:
     are loaded, and :meth:`load` adds others when a query needs them.
     """
 
+    _sandbox: DuckDBSandbox | None = None  # also for subclasses that open a connection of their own
+
     def __init__(
         self, db: Database, *, memory_limit_mb: int = 256, timeout: float = 2.0, max_rows: int = 10_000,
         sandbox: DuckDBSandbox | None = None, tables: Collection[str] | None = None,
@@ -254,7 +256,7 @@ class DuckDBSession:
 
     def close(self) -> None:
         self.con.close()
-        if getattr(self, "_sandbox", None) is not None:  # a subclass with a connection of its own has none
+        if self._sandbox is not None:
             self._sandbox.drop(self._schema)
 
 

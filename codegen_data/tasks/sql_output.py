@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlglot import exp
 
 from ..sql.base import SqlCandidate, SqlConfig, SqlTask
 from ..scoring import Verdict
@@ -106,9 +105,8 @@ class SQLOutput(SqlTask):
     def to_record(self, index: int, candidate: SqlCandidate, execution: SqlExecution) -> dict[str, Any]:
         q = candidate.query
         db = execution.sessions.db
-        read = {t.name for t in q.tree.find_all(exp.Table)}
         tables = "\n\n".join(
-            f"Table {t.name}:\n{table_text(db, t.name)}" for t in db.schema.tables if t.name in read
+            f"Table {t.name}:\n{table_text(db, t.name)}" for t in db.schema.tables if t.name in candidate.tables
         )
         order = " Keep the rows in the query's order." if q.order_matters else " The rows may be in any order."
         _, disagreement = second_engine(q, execution, candidate.sqlite_sql)
