@@ -156,7 +156,25 @@ class ProgramTask(Task):
         wanted = self.input_count()
         if len(program.inputs) < wanted:
             return Reject("too_few_inputs", f"{len(program.inputs)} < {wanted}", self.describe_program(program))
+        early = self.modeled_triviality(program.modeled[:wanted], wanted)
+        if early is not None:
+            return Reject(early.reason, early.detail, self.describe_program(program))
         return ProgramCandidate(index, program, tuple(program.inputs[:wanted]))
+
+    def modeled_triviality(self, modeled: tuple[str, ...], wanted: int) -> Reject | None:
+        """Check 3 of :meth:`check_program` (several distinct outputs, not all exceptions) on the
+        generator's model of the outcomes, before anything runs: a program its own model already calls
+        trivial on the inputs this task uses is dropped without a sandboxed run, with the reject the
+        real run would give (the model agrees with the real runs; tests/py/test_generator.py). This
+        only ever drops candidates: a kept program still passes every check on its real outcomes."""
+        if len(modeled) < wanted:
+            return None  # no model for some input: the real run decides
+        outputs = {outcome for outcome in modeled if outcome.startswith("ok:")}
+        if not outputs:
+            return Reject("all_exceptions")
+        if len(outputs) < min(self.config.min_distinct_outputs, wanted):
+            return Reject("constant_output", f"{len(outputs)} distinct output(s)")
+        return None
 
     # execute ----------------------------------------------------------------------------------
     def sandbox(self, hash_seed: int) -> Sandbox:

@@ -54,9 +54,10 @@ level's depth or helper rule is not met) is redrawn from the same rng stream, at
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..grammar import Grammar
 from . import expr as x_
@@ -85,11 +86,16 @@ class Program:
     features: tuple[str, ...]  # sorted constructs found in the code by analyze()
     difficulty: str
     raises: bool  # True when some inputs are meant to raise
+    # The generator's model of each input's outcome (``ok:<repr>`` or ``raise:<exception>``), computed by
+    # this package's code while the chain was drawn (never by running the program). Only ever used to
+    # drop a candidate early; every kept program's outcomes come from its sandboxed runs.
+    modeled: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def generate_program(rng: random.Random, *, difficulty: str, grammar: Grammar, allow_raise: bool = False) -> Program:
     """Draw one program of the given difficulty; ``allow_raise`` lets guards raise on some inputs."""
-    return _generate(rng, difficulty, grammar, allow_raise)[0]
+    program, outcomes = _generate(rng, difficulty, grammar, allow_raise)
+    return dataclasses.replace(program, modeled=tuple(outcomes))
 
 
 def _generate(rng: random.Random, difficulty: str, grammar: Grammar, allow_raise: bool) -> tuple[Program, list[str]]:
