@@ -4,6 +4,9 @@ Each worker is ``python -s -m codegen_data.worker`` with a clean environment (se
 enforces a deadline per item; a worker that dies or misses it is killed and replaced, the item it was
 on becomes a reject (``executor_crashed`` / ``executor_timeout``), and the run goes on from the next
 index, so the outcome is the same whatever the number of workers.
+
+Each worker holds a second chunk in its queue (on its stdin) while it works on the first, so it goes
+straight on when it finishes one, instead of waiting for the parent to hear ``done`` and answer.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ._processes import HelperProcess
+from ._processes import HelperProcess, cpu_slots
 
 __all__ = ["WorkerPool", "Chunk"]
 
@@ -28,20 +31,35 @@ class Chunk:
 class _Worker(HelperProcess):
     close_timeout = 5.0
 
-    def __init__(self, init_message: dict[str, Any]):
-        super().__init__("codegen_data.worker")
-        self.chunk: Chunk | None = None
+    def __init__(self, init_message: dict[str, Any], cpu: int | None):
+        super().__init__("codegen_data.worker", cpu=cpu)
+        self.cpu = cpu
+        self.chunk: Chunk | None = None  # the chunk it works on
+        self.queued: Chunk | None = None  # the one it goes on with, already sent
         self.next_index = 0
         self.last_heard = time.monotonic()
         self.allowance = 1  # items the worker may be silent for: a whole batch after {"op": "batch"}
         self.send(init_message)
 
     def start(self, chunk: Chunk) -> None:
+        """Send ``chunk``: it works on it now if idle, else once the chunk it works on is done."""
+        if self.chunk is None:
+            self._begin(chunk)
+        else:
+            self.queued = chunk
+        self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
+
+    def finished_chunk(self) -> None:
+        """It said ``done``: it is on its queued chunk now, if it has one."""
+        self.chunk, queued, self.queued = None, self.queued, None
+        if queued is not None:
+            self._begin(queued)
+
+    def _begin(self, chunk: Chunk) -> None:
         self.chunk = chunk
         self.next_index = chunk.start
         self.last_heard = time.monotonic()
         self.allowance = 1
-        self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
 
 
 class WorkerPool:
@@ -52,11 +70,11 @@ class WorkerPool:
         self.item_deadline = item_deadline
         self.selector = selectors.DefaultSelector()
         self.workers: list[_Worker] = []
-        for _ in range(workers):
-            self._spawn()
+        for cpu in cpu_slots(workers):
+            self._spawn(cpu)
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.init_message)
+    def _spawn(self, cpu: int | None) -> _Worker:
+        worker = _Worker(self.init_message, cpu)
         self.workers.append(worker)
         self.selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)  # type: ignore[arg-type]
         return worker
@@ -68,11 +86,8 @@ class WorkerPool:
 
     def run(self, next_chunk: Callable[[], Chunk | None]) -> Iterator[dict[str, Any]]:
         """Yield outcome messages until ``next_chunk`` returns None and every chunk has finished."""
-        idle = [w for w in self.workers if w.chunk is None]
-        for worker in idle:
-            chunk = next_chunk()
-            if chunk is not None:
-                worker.start(chunk)
+        for worker in self.workers:
+            self._fill(worker, next_chunk)
         while any(w.chunk is not None for w in self.workers):
             events = self.selector.select(timeout=1.0)
             for key, _ in events:
@@ -87,10 +102,8 @@ class WorkerPool:
                         worker.allowance = max(1, int(message["n"]))
                         continue
                     if message.get("op") == "done":
-                        chunk = next_chunk()
-                        worker.chunk = None
-                        if chunk is not None:
-                            worker.start(chunk)
+                        worker.finished_chunk()
+                        self._fill(worker, next_chunk)
                         continue
                     worker.next_index = message["i"] + 1
                     worker.allowance = 1
@@ -100,19 +113,27 @@ class WorkerPool:
                 if worker.chunk is not None and now - worker.last_heard > self.item_deadline * worker.allowance:
                     yield from self._replace(worker, "executor_timeout", f"no answer in {self.item_deadline:.0f}s per item", next_chunk)
 
+    @staticmethod
+    def _fill(worker: _Worker, next_chunk: Callable[[], Chunk | None]) -> None:
+        """Give ``worker`` chunks until it has one to work on and one queued (or there are no more)."""
+        while worker.queued is None:
+            chunk = next_chunk()
+            if chunk is None:
+                return
+            worker.start(chunk)
+
     def _replace(self, worker: _Worker, reason: str, detail: str, next_chunk: Callable[[], Chunk | None]):
-        chunk, index = worker.chunk, worker.next_index
+        chunk, index, queued = worker.chunk, worker.next_index, worker.queued
         self._retire(worker)
-        fresh = self._spawn()
+        fresh = self._spawn(worker.cpu)
         if chunk is None:
             return
         yield {"task": chunk.task, "i": index, "reject": {"reason": reason, "detail": detail}}
         if index + 1 < chunk.stop:
             fresh.start(Chunk(chunk.task, index + 1, chunk.stop))
-        else:
-            following = next_chunk()
-            if following is not None:
-                fresh.start(following)
+        if queued is not None:
+            fresh.start(queued)
+        self._fill(fresh, next_chunk)
 
     def close(self) -> None:
         for worker in list(self.workers):

@@ -28,6 +28,22 @@ def test_killed_worker_is_replaced_and_no_index_is_lost():
     assert len(crashed) == 1 and crashed[0]["i"] >= 2
 
 
+def test_a_worker_holds_its_next_chunk_while_it_works():
+    pool = WorkerPool(1, _init(), item_deadline=60)
+    chunks = iter([Chunk("text_to_sql", 0, 2), Chunk("text_to_sql", 2, 4), Chunk("text_to_sql", 4, 6)])
+    queued_at_first = None
+    seen = []
+    try:
+        for message in pool.run(lambda: next(chunks, None)):
+            if queued_at_first is None:
+                queued_at_first = pool.workers[0].queued
+            seen.append(message["i"])
+    finally:
+        pool.close()
+    assert queued_at_first == Chunk("text_to_sql", 2, 4)  # sent before the first chunk was done
+    assert seen == list(range(6))
+
+
 def test_silent_worker_is_killed_at_the_deadline():
     pool = WorkerPool(1, _init(), item_deadline=1.0)
     worker = pool.workers[0]
