@@ -14,6 +14,8 @@ import ast
 import builtins
 import functools
 import hashlib
+import sys
+import typing
 
 import sqlglot
 from sqlglot import exp
@@ -36,6 +38,9 @@ def sql_structure_key(sql: str) -> str:
     return _digest(tree.transform(mask).sql(dialect="duckdb"))
 
 
+_BUILTIN_NAMES = frozenset(vars(builtins))  # len, sorted, ...: part of the structure, never renamed
+
+
 class _Renamer:
     """Identifiers renamed by first appearance; builtins (len, sorted, ...) are part of the structure."""
 
@@ -43,9 +48,20 @@ class _Renamer:
         self.names: dict[str, str] = {}
 
     def _name(self, name: str) -> str:
-        if hasattr(builtins, name):
+        if name in _BUILTIN_NAMES:
             return name
-        return self.names.setdefault(name, f"v{len(self.names)}")
+        renamed = self.names.get(name)
+        if renamed is None:
+            renamed = self.names[name] = f"v{len(self.names)}"
+        return renamed
+
+
+# The key is defined as Python 3.11's ``ast.dump`` (positional fields, a None optional field left out
+# and every field after it named), whatever Python computes it: a field a later Python added to a node
+# (``type_params``, 3.12) is left out while it is empty, and whether a field is optional is read from
+# ``_field_types`` where the ast module has it (3.13), so every Python gives the same groups (and the
+# same splits) for the same code.
+_LATER_FIELDS = frozenset({"type_params"})
 
 
 class _Normalizer(_Renamer, ast.NodeTransformer):
@@ -69,32 +85,54 @@ class _Normalizer(_Renamer, ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         return ast.Constant(value=type(node.value).__name__)
 
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        for field in _LATER_FIELDS.intersection(node._fields):
+            if not getattr(node, field, None):
+                delattr(node, field)  # ast.dump leaves out a missing field (and names the ones after it)
+        return node
+
 
 def _reference_key(code: str) -> str:
     """``ast.dump`` of the :class:`_Normalizer`-ed tree: what :func:`python_structure_key` digests."""
     tree = _Normalizer().visit(ast.parse(code))
-    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+    empty = {"show_empty": True} if sys.version_info >= (3, 13) else {}  # 3.13 leaves out empty lists by default
+    return ast.dump(tree, annotate_fields=False, include_attributes=False, **empty)
+
+
+_CONTEXTS = {ast.Load: ", Load())", ast.Store: ", Store())", ast.Del: ", Del())"}
 
 
 class _Structure(_Renamer):
-    """:func:`_reference_key` in one pass, twice as fast: renames as the normalizer would
+    """:func:`_reference_key` in one pass, three times as fast: renames as the normalizer would
     (identifiers by first appearance in its depth-first order, constants to their type name,
-    annotations dropped) while writing ``ast.dump(tree, annotate_fields=False)`` of the result."""
+    annotations dropped) while writing ``ast.dump(tree, annotate_fields=False)`` of the result into
+    one list of string pieces."""
 
     def write(self, node: ast.AST) -> str:
+        out: list[str] = []
+        self._write(node, out)
+        return "".join(out)
+
+    def _write(self, node: ast.AST, out: list[str]) -> None:
         cls = node.__class__
-        if cls is ast.Constant:
-            return f"Constant({type(node.value).__name__!r})"  # type: ignore[attr-defined]
         if cls is ast.Name:
-            return f"Name({self._name(node.id)!r}, {node.ctx.__class__.__name__}())"  # type: ignore[attr-defined]
+            ctx = node.ctx.__class__  # type: ignore[attr-defined]
+            out += ("Name(", repr(self._name(node.id)), _CONTEXTS.get(ctx) or f", {ctx.__name__}())")  # type: ignore[attr-defined]
+            return
+        if cls is ast.Constant:
+            out += ("Constant(", repr(type(node.value).__name__), ")")  # type: ignore[attr-defined]
+            return
         if cls is ast.arg:  # the annotation is dropped, so nothing in it is renamed
             comment = node.type_comment  # type: ignore[attr-defined]
-            text = f"arg({self._name(node.arg)!r}"  # type: ignore[attr-defined]
-            return text + (f", type_comment={comment!r})" if comment is not None else ")")
-        args = []
+            out += ("arg(", repr(self._name(node.arg)), ")" if comment is None else f", type_comment={comment!r})")  # type: ignore[attr-defined]
+            return
+        out.append(cls.__name__ + "(")
         keywords = False  # ast.dump names every field after the first one it leaves out
-        for field, optional in _fields(cls):
-            if cls is ast.FunctionDef and field in ("name", "returns"):
+        sep = ""
+        function = cls is ast.FunctionDef
+        for field, optional, later in _fields(cls):
+            if function and field in ("name", "returns"):
                 value: object = self._name(node.name) if field == "name" else None  # type: ignore[attr-defined]
             else:
                 value = getattr(node, field, _MISSING)
@@ -104,23 +142,44 @@ class _Structure(_Renamer):
             if value is None and optional:
                 keywords = True
                 continue
+            if later and not value:
+                continue
+            out.append(f"{sep}{field}=" if keywords else sep)
+            sep = ", "
             if isinstance(value, ast.AST):
-                text = self.write(value)
+                self._write(value, out)
             elif isinstance(value, list):
-                text = "[" + ", ".join(self.write(v) if isinstance(v, ast.AST) else repr(v) for v in value) + "]"
+                out.append("[")
+                inner = ""
+                for item in value:
+                    out.append(inner)
+                    inner = ", "
+                    if isinstance(item, ast.AST):
+                        self._write(item, out)
+                    else:
+                        out.append(repr(item))
+                out.append("]")
             else:
-                text = repr(value)
-            args.append(f"{field}={text}" if keywords else text)
-        return f"{cls.__name__}({', '.join(args)})"
+                out.append(repr(value))
+        out.append(")")
 
 
 _MISSING = object()
 
 
 @functools.lru_cache(maxsize=None)
-def _fields(cls: type) -> tuple[tuple[str, bool], ...]:
-    """A node class's fields, each with whether it is optional (``ast.dump`` leaves out a None there)."""
-    return tuple((field, getattr(cls, field, ...) is None) for field in cls._fields)
+def _fields(cls: type) -> tuple[tuple[str, bool, bool], ...]:
+    """A node class's fields, each with whether it is optional (``ast.dump`` leaves out a None there)
+    and whether it is one of :data:`_LATER_FIELDS`."""
+    types = getattr(cls, "_field_types", None)  # 3.13: the ASDL type of each field
+    out = []
+    for field in cls._fields:
+        if types is not None and field in types:
+            optional = type(None) in typing.get_args(types[field])
+        else:
+            optional = getattr(cls, field, ...) is None
+        out.append((field, optional, field in _LATER_FIELDS))
+    return tuple(out)
 
 
 def python_structure_key(code: str) -> str:

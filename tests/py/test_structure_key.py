@@ -43,3 +43,20 @@ def test_names_and_constants_do_not_matter_but_structure_does():
     assert python_structure_key("def f(a):\n    return a + 1\n") == python_structure_key("def g(b):\n    return b + 7\n")
     assert python_structure_key("def f(a):\n    return a + 1\n") != python_structure_key("def f(a):\n    return a - 1\n")
     assert python_structure_key("def f(a):\n    return len(a)\n") != python_structure_key("def f(a):\n    return sum(a)\n")
+
+
+def test_the_key_is_the_same_on_every_python():
+    """The key is 3.11's ast.dump whatever Python writes it (3.12's empty ``type_params`` left out,
+    3.13's optional fields read from ``_field_types``), so groups and splits do not move with Python."""
+    code = (
+        "def f(a: list[int], k: int) -> int:\n    total = 0\n    for x in a:\n        if x > k:\n"
+        "            total += len(str(x))\n    return total\n"
+    )
+    assert _Structure().write(ast.parse(code)) == (
+        "Module([FunctionDef('v0', arguments([], [arg('v1'), arg('v2')], kwonlyargs=[], kw_defaults=[], defaults=[]), "
+        "[Assign([Name('v3', Store())], Constant('int')), For(Name('v4', Store()), Name('v1', Load()), "
+        "[If(Compare(Name('v4', Load()), [Gt()], [Name('v2', Load())]), [AugAssign(Name('v3', Store()), Add(), "
+        "Call(Name('len', Load()), [Call(Name('str', Load()), [Name('v4', Load())], [])], []))], [])], []), "
+        "Return(Name('v3', Load()))], [])], [])"
+    )
+    assert python_structure_key(code) == "4efc68abf01954f7"
