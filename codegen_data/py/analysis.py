@@ -78,7 +78,7 @@ def analyze(code: str) -> Analysis:
     tree = _parser().parse(code.encode("utf-8"))
     root = tree.root_node
     walker = _Walker(root)
-    walker.visit(root, 0, None, -1)
+    walker.walk(root)
     found = walker.found
     if len(walker.functions) > 1:
         found.add("helper_function")
@@ -112,21 +112,42 @@ class _Walker:
                 name = fn.child_by_field_name("name")
                 self.functions[_text(name)] = _annotations(fn)
 
-    def visit(self, node, level: int, func: str | None, stmt_depth: int) -> None:
-        self.nodes += 1
-        self.height = max(self.height, level + 1)
-        t = node.type
-        handler = _HANDLERS.get(t)
-        if t == "function_definition":
-            func = _text(node.child_by_field_name("name"))
-        elif t == "block":
-            parent = node.parent
-            stmt_depth = 0 if parent is not None and parent.type == "function_definition" else stmt_depth + 1
-            self.depth = max(self.depth, stmt_depth)
-        if handler is not None:
-            handler(self, node, func, stmt_depth)
-        for child in node.children:
-            self.visit(child, level + 1, func, stmt_depth)
+    def walk(self, root) -> None:
+        """Every node once, depth first, with a tree cursor (no child lists built); a node sees the
+        function it is in and the statement depth of the innermost block around it."""
+        cursor = root.walk()
+        handlers = _HANDLERS
+        nodes, depth, height = 0, self.depth, 0
+        level, func, stmt_depth, parent_type = 1, None, -1, ""
+        above: list[tuple[str | None, int, str]] = []  # (func, stmt_depth, parent type) of each level up
+        while True:
+            node = cursor.node
+            nodes += 1
+            if level > height:
+                height = level
+            t = node.type
+            node_func, node_depth = func, stmt_depth
+            if t == "function_definition":
+                node_func = _text(node.child_by_field_name("name"))
+            elif t == "block":
+                node_depth = 0 if parent_type == "function_definition" else stmt_depth + 1
+                if node_depth > depth:
+                    depth = node_depth
+            handler = handlers.get(t)
+            if handler is not None:
+                handler(self, node, node_func, node_depth)
+            if cursor.goto_first_child():
+                above.append((func, stmt_depth, parent_type))
+                func, stmt_depth, parent_type = node_func, node_depth, t
+                level += 1
+                continue
+            while not cursor.goto_next_sibling():
+                if not above:
+                    self.nodes, self.depth, self.height = nodes, depth, height
+                    return
+                cursor.goto_parent()
+                func, stmt_depth, parent_type = above.pop()
+                level -= 1
 
 
 def _annotations(fn) -> dict[str, str]:
