@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._files import write_atomic
-from ._processes import HelperProcess, protocol_stream
+from ._processes import HelperProcess, cpu_slots, protocol_stream
 from .task import ConfigError
 
 __all__ = [
@@ -447,8 +447,9 @@ def _locality(record: dict[str, Any]) -> str:
 class _ScoringProcess(HelperProcess):
     close_timeout = 15.0
 
-    def __init__(self, timeout: float):
-        super().__init__("codegen_data.evaluate", "worker")
+    def __init__(self, timeout: float, cpu: int | None):
+        super().__init__("codegen_data.evaluate", "worker", cpu=cpu)
+        self.cpu = cpu
         self.timeout = timeout
         self.pending: list[_Unit] = []
         self.busy = False  # from a batch's start to its "done" (pending empties a line earlier)
@@ -525,9 +526,10 @@ def _run(queue: list[list[_Unit]], records: Sequence[dict[str, Any]], workers: i
          done: Callable[[_Unit, _Verdict], None]) -> None:
     selector = selectors.DefaultSelector()
     pool: list[_ScoringProcess] = []
+    free_cpus = cpu_slots(max(1, min(workers, len(queue))))
 
-    def spawn() -> _ScoringProcess:
-        worker = _ScoringProcess(timeout)
+    def spawn(cpu: int | None = None) -> _ScoringProcess:
+        worker = _ScoringProcess(timeout, cpu)
         pool.append(worker)
         selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)  # type: ignore[arg-type]
         return worker
@@ -546,14 +548,14 @@ def _run(queue: list[list[_Unit]], records: Sequence[dict[str, Any]], workers: i
             done(rest[0], verdict)
             rest = rest[1:]
         if rest:
-            spawn().start(rest, records)
+            spawn(worker.cpu).start(rest, records)
         elif queue:
-            feed(spawn())
+            feed(spawn(worker.cpu))
 
     try:
-        for _ in range(max(1, min(workers, len(queue)))):
+        for cpu in free_cpus:
             if queue:
-                feed(spawn())
+                feed(spawn(cpu))
         while any(w.busy for w in pool):
             for key, _ in selector.select(timeout=0.5):
                 worker: _ScoringProcess = key.data

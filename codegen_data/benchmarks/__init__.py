@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._processes import cpu_slots
 from ..evaluate import ItemResult, build_report, write_report
 from ..sandbox import ProgramResult, Sandbox
 from ..scoring import Verdict
@@ -101,8 +102,9 @@ class CheckRunner:
         if not unique:
             return {}
         workers = min(self.workers, len(unique))
+        cpus = cpu_slots(workers)
         while len(self._sandboxes) < workers:
-            self._sandboxes.append(Sandbox(**self.options))
+            self._sandboxes.append(Sandbox(**self.options, cpu=cpus[len(self._sandboxes)]))
         results: dict[Program, ProgramResult] = {}
         pending = iter(unique)
         lock = threading.Lock()

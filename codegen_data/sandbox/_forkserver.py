@@ -330,6 +330,11 @@ class Server:
 
     def __init__(self, config: dict):
         self.config = config
+        if config.get("cpu") is not None:
+            try:
+                os.sched_setaffinity(0, {int(config["cpu"])})  # children inherit it
+            except (OSError, ValueError):
+                pass  # not a CPU we may use: the scheduler places us
         self.output_limit = int(config["output_limit"])
         disabled = set(config.get("disable", ()))
         self.root = os.geteuid() == 0 and "uid_drop" not in disabled  # and so drops to uid, gid
@@ -420,6 +425,7 @@ class Server:
     def run(self, request: dict) -> dict:
         n = len(request["inputs"]) if request["mode"] == "call" else 0
         outcome = self._fork(request, [(n, float(request["timeout"]))])[0]
+        del outcome["failed"]  # the server's own bookkeeping
         outcome["k"] = "result"
         return outcome
 

@@ -88,7 +88,8 @@ class Sandbox:
     address space, ``file_size_mb`` each file written, ``disk_mb`` the private ``/tmp`` holding the
     work dir; ``max_processes`` is RLIMIT_NPROC of ``uid`` (threads count; new processes are refused
     anyway). Layers the machine lacks are skipped (see :func:`sandbox_layers`); ``disable_layers``
-    skips some on purpose. Calls from several threads are serialized.
+    skips some on purpose. ``cpu`` pins the server and its children to that CPU (the forks' page-table
+    work then needs no cross-CPU TLB shootdowns); a CPU this process may not use is ignored. Calls from several threads are serialized.
 
     What a program reports about itself (its outputs, on its own result pipe) is only as honest as the
     program: hostile code can forge that channel, but not the verdicts decided outside it (deadline,
@@ -111,6 +112,7 @@ class Sandbox:
         gid: int = 65534,
         disable_layers: tuple[str, ...] = (),
         python: str | None = None,
+        cpu: int | None = None,
     ):
         _check_int("hash_seed", hash_seed, 0, 2**32 - 1)
         _check_seconds("timeout", timeout)
@@ -124,6 +126,8 @@ class Sandbox:
         _check_int("uid", uid, 1, 2**32 - 2)
         _check_int("gid", gid, 1, 2**32 - 2)
         unknown = set(disable_layers) - set(OPTIONAL_LAYERS)
+        if cpu is not None:
+            _check_int("cpu", cpu, 0, 1 << 16)
         if isinstance(disable_layers, str) or unknown:
             raise ValueError(f"disable_layers must be a tuple of {OPTIONAL_LAYERS}, got {disable_layers!r}")
         self.timeout = float(timeout)
@@ -131,7 +135,7 @@ class Sandbox:
         self.config = {
             "hash_seed": hash_seed, "call_timeout": call_timeout, "memory_mb": memory_mb,
             "output_limit": output_limit, "max_processes": max_processes, "file_size_mb": file_size_mb,
-            "disk_mb": disk_mb, "uid": uid, "gid": gid, "disable": sorted(disable_layers),
+            "disk_mb": disk_mb, "uid": uid, "gid": gid, "disable": sorted(disable_layers), "cpu": cpu,
         }
         self._server: _ServerProcess | None = None
         self._lock = threading.Lock()
