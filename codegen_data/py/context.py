@@ -5,6 +5,8 @@ from __future__ import annotations
 import builtins
 import keyword
 import random
+from bisect import bisect
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,8 @@ DEFAULTS: dict[str, tuple[str, Any, str]] = {
 }
 
 _WEIGHTS: dict[str, dict[str, dict[str, float]]] = {}  # grammar sha256 -> dotted table -> weights
+
+_DRAWABLE: dict[tuple[str, str], tuple[list[str], list[float], list[float]]] = {}  # (grammar sha256, table) -> see Ctx._drawable
 
 _TAKEN = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"_"}
 
@@ -120,12 +124,33 @@ class Ctx:
         return table
 
     def pick(self, dotted: str, allowed: Any = None, exclude: Any = ()) -> str:
-        """A name from a weights table, drawn by weight among ``allowed`` minus ``exclude``."""
-        table = self.weights(dotted)
-        names = [n for n, w in table.items() if w > 0 and (allowed is None or n in allowed) and n not in exclude]
+        """A name from a weights table, drawn by weight among ``allowed`` minus ``exclude``.
+
+        The draw is ``rng.choices(names, weights=...)[0]`` written out (one ``random()`` call, the same
+        bisection over the running sums), with the table's running sums kept for the common case of
+        nothing allowed or excluded."""
+        names, weights, sums = self._drawable(dotted)
+        if allowed is not None or exclude:
+            if allowed is None:
+                keep = [k for k, n in enumerate(names) if n not in exclude]
+            else:
+                keep = [k for k, n in enumerate(names) if n in allowed and n not in exclude]
+            if len(keep) < len(names):
+                names = [names[k] for k in keep]
+                sums = list(accumulate(weights[k] for k in keep))
         if not names:
             raise Failed(f"nothing to draw from [{dotted}]")
-        return self.rng.choices(names, weights=[table[n] for n in names])[0]
+        return names[bisect(sums, self.rng.random() * (sums[-1] + 0.0), 0, len(names) - 1)]
+
+    def _drawable(self, dotted: str) -> tuple[list[str], list[float], list[float]]:
+        """A table's names of positive weight, their weights and the running sums of those."""
+        found = _DRAWABLE.get((self.grammar.sha256, dotted))
+        if found is None:
+            table = self.weights(dotted)
+            names = [n for n, w in table.items() if w > 0]
+            weights = [table[n] for n in names]
+            found = _DRAWABLE[(self.grammar.sha256, dotted)] = (names, weights, list(accumulate(weights)))
+        return found
 
     def choice(self, items: list | tuple) -> Any:
         if not items:

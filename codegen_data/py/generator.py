@@ -164,8 +164,9 @@ def _draw(ctx: Ctx, difficulty: str, n_inputs: int) -> tuple[Program, int, list[
         body.append((0, f"return {last.value}"))
 
     params = [p for p in ctx.params if p.name in ctx.used_params]
+    text = "\n".join(line for _, line in body)  # no name spans a line break, so one search sees every line
     for p in params:  # a block that added a parameter and was then dropped must not leave it behind
-        if not any(re.search(rf"\b{p.name}\b", text) for _, text in body):
+        if not re.search(rf"\b{p.name}\b", text):
             raise Failed(f"parameter {p.name} is not used")
     entry = _entry_name(ctx, last)
     signature = f"def {entry}({', '.join(f'{p.name}: {p.type}' for p in params)}) -> {returns}:"
