@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["bench_table", "run_bench"]
+__all__ = ["TARGETS", "bench_table", "run_bench", "targets"]
 
 EXTERNAL_CRUXEVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "external" / "cruxeval"
 """Where CRUXEval's data and CodeLlama's published generations live in this workspace."""
@@ -91,7 +91,44 @@ def run_bench(quick: bool = False, *, scale: float = 1.0) -> dict[str, Any]:
     results["scaling"] = {
         row: _ratio(results[row]["samples_per_s"]["2"], results[row]["samples_per_s"]["1"]) for row in ("sql", "programs")
     }
+    results["targets"] = targets(results)
     return results
+
+
+TARGETS = (
+    # (name, what is measured, at least / at most, threshold): the project's goals on a 2-core machine
+    ("sql_samples_per_s_w2", "text_to_sql kept, verified samples/s, 2 workers", ">=", 400),
+    ("programs_samples_per_s_w2", "py_output kept, verified samples/s, 2 workers", ">=", 800),
+    ("programs_vs_subprocess", "py_output 1-worker samples/s / one subprocess per program", ">=", 8),
+    ("cruxeval_checks_per_s", "CRUXEval-O distinct checks/s through the sandbox, 2 workers", ">=", 600),
+    ("cruxeval_vs_subprocess", "the same checks: sandbox / one subprocess per check", ">=", 8),
+    ("memory_growth", "peak RSS, larger / smaller py_output run, main or worker (whichever grew more)", "<=", 1.2),
+    ("sql_scaling", "text_to_sql 2 workers / 1 worker", ">=", 1.7),
+    ("programs_scaling", "py_output 2 workers / 1 worker", ">=", 1.7),
+)
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each of :data:`TARGETS` with its measured value and whether it was met (None: not measured)."""
+    crux = results.get("cruxeval", {})
+    sizes = [s for s in results["memory"]["sizes"] if s["task"] == "py_output"]
+    measured = {
+        "sql_samples_per_s_w2": results["sql"]["samples_per_s"]["2"],
+        "programs_samples_per_s_w2": results["programs"]["samples_per_s"]["2"],
+        "programs_vs_subprocess": results["programs"]["ratio"]["value"],
+        "cruxeval_checks_per_s": crux.get("sample_sandbox_checks_per_s"),
+        "cruxeval_vs_subprocess": crux.get("speedup_same_checks"),
+        "memory_growth": max(_ratio(sizes[-1][key], sizes[0][key]) or 0 for key in ("main_mb", "workers_max_mb"))
+        if len(sizes) > 1 else None,
+        "sql_scaling": results["scaling"]["sql"],
+        "programs_scaling": results["scaling"]["programs"],
+    }
+    rows = []
+    for name, what, op, threshold in TARGETS:
+        value = measured[name]
+        met = None if value is None else value >= threshold if op == ">=" else value <= threshold
+        rows.append({"name": name, "what": what, "target": f"{op} {threshold}", "measured": value, "met": met})
+    return rows
 
 
 def _scaled(sizes: dict[str, Any], scale: float) -> dict[str, Any]:
@@ -268,7 +305,15 @@ def bench_table(results: dict[str, Any]) -> str:
         lines.append("  ".join(str(cell).ljust(w) for cell, w in zip(r, widths)).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
-    lines += ["", "memory: " + results["memory"]["method"]]
+    if "skipped" not in crux:
+        lines += ["", f"CRUXEval-O whole run: {crux['whole_run_checks_per_s']} checks/s over {crux['generations']} "
+                      f"generations ({crux['distinct_checks_run']} distinct checks run; identical programs run once), "
+                      f"{crux['speedup_whole_run']}x the estimate for one subprocess per generation"]
+    lines += ["", "memory: " + results["memory"]["method"], "",
+              f"targets for a 2-core machine ({results['mode']} run; the full run is the one that counts):"]
+    for target in results.get("targets", []):
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
+        lines.append(f"  {verdict:<12}  {target['what']}: {target['measured']} (target {target['target']})")
     return "\n".join(lines)
 
 

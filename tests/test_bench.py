@@ -30,6 +30,28 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 for s in sizes)
     table = bench_table(results)
     assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
+    names = [t["name"] for t in results["targets"]]
+    assert len(names) == 8 and all(t["met"] in (True, False, None) for t in results["targets"])
+    assert all(t["what"] in table for t in results["targets"])
+
+
+def test_targets_are_judged_from_the_measured_rows():
+    from codegen_data.bench import targets
+
+    results = {
+        "sql": {"samples_per_s": {"1": 100.0, "2": 410.0}},
+        "programs": {"samples_per_s": {"1": 300.0, "2": 500.0}, "ratio": {"value": 9.0}},
+        "cruxeval": {"skipped": "no data"},
+        "memory": {"sizes": [{"task": "py_output", "main_mb": 60.0, "workers_max_mb": 50.0},
+                            {"task": "py_output", "main_mb": 61.0, "workers_max_mb": 70.0}]},
+        "scaling": {"sql": 4.1, "programs": 1.67},
+    }
+    met = {t["name"]: t["met"] for t in targets(results)}
+    assert met == {
+        "sql_samples_per_s_w2": True, "programs_samples_per_s_w2": False, "programs_vs_subprocess": True,
+        "cruxeval_checks_per_s": None, "cruxeval_vs_subprocess": None, "memory_growth": False,
+        "sql_scaling": True, "programs_scaling": False,
+    }
 
 
 def test_cruxeval_row_is_skipped_with_a_reason_without_the_data(tmp_path, monkeypatch):
