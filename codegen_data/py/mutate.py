@@ -16,7 +16,9 @@ nothing is run here (the pipeline runs them and keeps one that fails a hidden te
 from __future__ import annotations
 
 import ast
+import functools
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
@@ -87,7 +89,7 @@ def iter_mutants(rng: random.Random, program: Program, *, limit: int = 12) -> It
     """:func:`mutants`, one at a time: each is built only when asked for (the rng is drawn up front)."""
     code = program.code
     tree = ast.parse(code)
-    original = [ast.dump(stmt) for stmt in tree.body]
+    original = list(tree.body)  # never changed: each mutation is made on a fresh parse
     sites = _Sites(tree).found
     by_kind: dict[str, list[tuple[int, _Action]]] = {}
     for index, kind, action in sites:
@@ -393,17 +395,16 @@ def _shift_slice(part: str) -> _Action:
 # --- applying one mutation ------------------------------------------------------------------------
 
 
-def _apply(code: str, index: int, action: _Action, original: list[str]) -> str | None:
+def _apply(code: str, index: int, action: _Action, original: list[ast.stmt]) -> str | None:
     """The code with node ``index`` (in ``ast.walk`` order) replaced by ``action``, or None if that fails.
 
-    ``original`` holds the dump of each top-level function; only the function holding the node is
-    compared, since a splice inside it cannot change the others."""
+    ``original`` holds each top-level statement of the unchanged program; only the function holding the
+    node is compared, since a splice inside it cannot change the others."""
     tree = ast.parse(code)
-    nodes = list(ast.walk(tree))
-    node = nodes[index]
-    parent = _parent_of(tree, node)
-    if parent is None:
+    found = _node_and_parent(tree, index)
+    if found is None:
         return None
+    node, parent = found
     top = next(i for i, stmt in enumerate(tree.body) if stmt.lineno <= node.lineno <= stmt.end_lineno)
     try:
         new = action(node)
@@ -415,8 +416,8 @@ def _apply(code: str, index: int, action: _Action, original: list[str]) -> str |
     else:
         ast.copy_location(new, node)
         _replace(parent, node, new)
-    expected = ast.dump(tree.body[top])
-    if expected == original[top]:
+    expected = tree.body[top]
+    if _same(expected, original[top]):
         return None
     if new is None:
         candidates = [_delete_lines(code, node)]
@@ -428,18 +429,63 @@ def _apply(code: str, index: int, action: _Action, original: list[str]) -> str |
             parsed = ast.parse(candidate)
         except SyntaxError:
             continue
-        if len(parsed.body) == len(tree.body) and ast.dump(parsed.body[top]) == expected:
+        if len(parsed.body) == len(tree.body) and _same(parsed.body[top], expected):
             return candidate
     ast.fix_missing_locations(tree)
     return ast.unparse(tree) + "\n"
 
 
-def _parent_of(tree: ast.AST, target: ast.AST) -> ast.AST | None:
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            if child is target:
-                return node
+def _node_and_parent(tree: ast.AST, index: int) -> tuple[ast.AST, ast.AST] | None:
+    """The node at ``index`` in ``ast.walk`` order and its parent (None for the root or past the end):
+    ``ast.walk``'s breadth-first order, stopped there, each node remembered with its parent."""
+    todo: deque[tuple[ast.AST, ast.AST | None]] = deque([(tree, None)])
+    k = 0
+    while todo:
+        node, parent = todo.popleft()
+        if k == index:
+            return None if parent is None else (node, parent)
+        k += 1
+        todo.extend((child, node) for child in ast.iter_child_nodes(node))
     return None
+
+
+def _same(a: object, b: object) -> bool:
+    """``ast.dump(a) == ast.dump(b)`` without writing either dump: the same node classes, and field by
+    field the same values (a missing field and a None the class defaults to both left out, as dump
+    does; other values compared as dump shows them, by repr), stopping at the first difference."""
+    cls = a.__class__
+    if b.__class__ is not cls:
+        return not isinstance(a, (ast.AST, list)) and not isinstance(b, (ast.AST, list)) and repr(a) == repr(b)
+    if cls in _EXACT:
+        return a == b
+    if cls is list:
+        return len(a) == len(b) and all(map(_same, a, b))  # type: ignore[arg-type]
+    if not isinstance(a, ast.AST):
+        return repr(a) == repr(b)
+    for field, none_is_default in _dump_fields(cls):
+        x = getattr(a, field, _OMITTED)
+        y = getattr(b, field, _OMITTED)
+        if x is y:
+            continue
+        if none_is_default:
+            x = _OMITTED if x is None else x
+            y = _OMITTED if y is None else y
+        if x is _OMITTED or y is _OMITTED:
+            if x is not y:
+                return False
+        elif not _same(x, y):
+            return False
+    return True
+
+
+_OMITTED = object()
+_EXACT = frozenset({str, int, bool, type(None)})  # within one of these types, == is the same as equal reprs
+
+
+@functools.lru_cache(maxsize=None)
+def _dump_fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A node class's fields, each with whether ``ast.dump`` leaves it out when it is None."""
+    return tuple((field, getattr(cls, field, ...) is None) for field in cls._fields)
 
 
 def _replace(parent: ast.AST, old: ast.AST, new: ast.AST) -> None:
