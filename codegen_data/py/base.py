@@ -13,7 +13,9 @@ programs are trusted; predictions under evaluation never share a child), and eac
 from __future__ import annotations
 
 import ast
+import functools
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -75,13 +77,29 @@ class ProgramExecution:
 _SANDBOXES: dict[tuple, Sandbox] = {}
 
 
+_INT = r"(?:0|-?[1-9][0-9]{0,17})"  # as repr writes an int (no "-0", no leading zero, far below the digit limit)
+_STR = r"'[A-Za-z0-9 _.,;:!?|-]*'"  # as repr writes a str of these characters
+_PLAIN_LITERAL = re.compile(rf"(?:{_INT}|True|False|None|\{{\}}|\[(?:{_INT}(?:, {_INT})*)?\]|\[{_STR}(?:, {_STR})*\])\Z")
+
+
 def literal_round_trips(text: str) -> bool:
-    """``ast.literal_eval(text)`` succeeds and its repr gives ``text`` back (no code is run)."""
+    """``ast.literal_eval(text)`` succeeds and its repr gives ``text`` back (no code is run).
+
+    Most outputs are an int, a bool, None, a plain string or a flat list of those, written as repr
+    writes them: such text round-trips by its form alone (:data:`_PLAIN_LITERAL`); the rest is parsed."""
+    if _PLAIN_LITERAL.match(text):
+        return True
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False
     return repr(value) == text
+
+
+@functools.lru_cache(maxsize=64)
+def _python_ast(code: str) -> ast.Module:
+    """``ast.parse(code)``, once for the verifier and the record builder (both only read it)."""
+    return ast.parse(code)
 
 
 def level_of(depth: int) -> str:
@@ -211,7 +229,7 @@ class ProgramTask(Task):
         if not program.raises:
             return set()
         names = set()
-        for node in ast.walk(ast.parse(program.code)):
+        for node in ast.walk(_python_ast(program.code)):
             if isinstance(node, ast.Raise) and node.exc is not None:
                 target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
                 if isinstance(target, ast.Name):
@@ -335,7 +353,7 @@ class ProgramTask(Task):
             "tests": tests,
         }
         record.update(extra or {})
-        record["group"] = python_structure_key(p.code)
+        record["group"] = python_structure_key(p.code, _python_ast(p.code))
         record["meta"] = {
             "seed": self.seed,
             "index": index,
