@@ -27,15 +27,32 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def sql_structure_key(sql: str) -> str:
-    tree = sqlglot.parse_one(sql, read="duckdb")
+def sql_structure_key(sql: str, tree: exp.Expression | None = None) -> str:
+    """The key of ``sql``: its tree with every literal masked, rendered as DuckDB SQL.
 
-    def mask(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Literal):
-            return exp.Placeholder()
-        return node
+    ``tree`` is ``sqlglot.parse_one(sql, read="duckdb")`` where the caller has it already (a
+    generated candidate does): the same key without parsing again. It is left as it was.
+    """
+    if tree is None or isinstance(tree, exp.Literal):
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        if isinstance(tree, exp.Literal):  # nothing to mask around: the key of a lone placeholder
+            return _digest(exp.Placeholder().sql(dialect="duckdb"))
+    return _digest(_masked_sql(tree))
 
-    return _digest(tree.transform(mask).sql(dialect="duckdb"))
+
+def _masked_sql(tree: exp.Expression) -> str:
+    """``tree`` rendered with a placeholder in place of every literal: what rendering a masked copy
+    gives, without copying the tree (each literal is swapped for a placeholder, then put back)."""
+    swapped = []
+    try:
+        for literal in list(tree.find_all(exp.Literal)):
+            placeholder = exp.Placeholder()
+            literal.replace(placeholder)
+            swapped.append((placeholder, literal))
+        return tree.sql(dialect="duckdb", copy=False)
+    finally:
+        for placeholder, literal in reversed(swapped):
+            placeholder.replace(literal)
 
 
 _BUILTIN_NAMES = frozenset(vars(builtins))  # len, sorted, ...: part of the structure, never renamed

@@ -78,7 +78,7 @@ class SqlCandidate:
     @functools.cached_property
     def sqlite_sql(self) -> str:
         """The query as SQLite runs it (:func:`~codegen_data.sql.sqlite_dialect.to_sqlite`), built once."""
-        return to_sqlite(self.query.tree)
+        return to_sqlite(self.query.tree, copy=False)  # a generated query: rendering leaves it as it is
 
 
 class SqlTask(Task):
@@ -197,7 +197,8 @@ class SqlTask(Task):
             "verified_engines": engines,
         }
         record.update(extra or {})
-        record["group"] = sql_structure_key(q.sql)
+        # With rendered_again set, q.tree is parse(q.sql) (the SQL was built as rendered): no second parse.
+        record["group"] = sql_structure_key(q.sql, q.tree if q.rendered_again is not None else None)
         spec = candidate.spec
         record["meta"] = {
             "seed": self.seed,

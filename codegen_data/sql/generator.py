@@ -2379,7 +2379,7 @@ def _candidate(tree: exp.Expression, question: str) -> QueryCandidate:
     # Normalize through one render/parse so the tree is exactly what parsing the SQL gives.
     built = tree.sql(dialect="duckdb", copy=False)  # the built tree is not used again
     tree = sqlglot.parse_one(built, read="duckdb")
-    sql = tree.sql(dialect="duckdb")
+    sql = tree.sql(dialect="duckdb", copy=False)  # rendering leaves the tree as parsed (tests/sql/test_verify.py)
     return QueryCandidate(
         # Rendering parse(built) gave sql; when sql == built, that was already the round trip of sql.
         rendered_again=sql if sql == built else None,

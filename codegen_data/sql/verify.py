@@ -8,7 +8,7 @@ execution's sandboxed sessions. Add a verifier by writing one function here and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import sqlglot
 from sqlglot import exp
@@ -19,7 +19,7 @@ from .executor import QueryResult
 from .generator import QueryCandidate
 from .runtime import DatabaseSessions
 
-__all__ = ["SqlExecution", "CHECKS", "run_checks", "second_engine", "predicate_ablations"]
+__all__ = ["SqlExecution", "CHECKS", "run_checks", "second_engine", "predicate_ablations", "ablation_sqls"]
 
 
 @dataclass
@@ -159,10 +159,43 @@ def predicate_ablations(tree: exp.Expression) -> list[exp.Expression]:
     return variants
 
 
+def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    return list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+
+
+def ablation_sqls(tree: exp.Expression) -> Iterator[str]:
+    """The DuckDB SQL of each of :func:`predicate_ablations`, in the same order, without copying
+    the tree: each variant is made in place, rendered, and undone before its SQL is yielded, so
+    ``tree`` is exactly as it was (nodes, parents, argument order) whenever this is suspended."""
+    for clause in list(tree.find_all(exp.Where, exp.Having)):
+        condition = clause.this
+        parts = _conjuncts(condition)
+        homes = [(p.parent, p.arg_key, p.index) for p in parts]  # and_ below re-parents the parts
+        holder, key, index = clause.parent, clause.arg_key, clause.index
+        for j in range(len(parts)):
+            rest = [p for i, p in enumerate(parts) if i != j]
+            args = dict(holder.args)  # popping the clause and setting it back would move it last
+            try:
+                if rest:
+                    clause.set("this", exp.and_(*rest, copy=False) if len(rest) > 1 else rest[0])
+                else:
+                    clause.pop()
+                sql = tree.sql(dialect="duckdb", copy=False)
+            finally:
+                if rest:
+                    clause.set("this", condition)
+                else:
+                    holder.set(key, clause, index)
+                    holder.args.clear()
+                    holder.args.update(args)
+                for part, (parent, arg_key, part_index) in zip(parts, homes):
+                    parent.set(arg_key, part, part_index)
+            yield sql
+
+
 def check_predicates_matter(c: QueryCandidate, x: SqlExecution) -> Reject | None:
     """Removing any one WHERE/HAVING conjunct changes the result (no filter is decoration)."""
-    for variant in predicate_ablations(c.tree):
-        sql = variant.sql(dialect="duckdb", copy=False)  # each variant is a copy of our own
+    for sql in ablation_sqls(c.tree):
         result = x.sessions.duckdb.run(sql)
         if result.ok and DEFAULT_COMPARATOR.equal(x.gold.rows, result.rows, order_matters=_ordered(c)):
             return Reject("redundant_predicate", sql[:300])
