@@ -120,7 +120,7 @@ class _Sites:
 
     def __init__(self, tree: ast.Module):
         self.found: list[tuple[int, str, _Action]] = []
-        self.nodes = list(ast.walk(tree))
+        self.nodes = _walk(tree)
         self.index = {id(n): i for i, n in enumerate(self.nodes)}
         self.frozen: set[int] = set()  # ids of nodes no mutation may touch
         self.functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
@@ -128,10 +128,10 @@ class _Sites:
         for n in self.nodes:
             if isinstance(n, ast.Slice):
                 self.bounds |= {
-                    id(x) for part in (n.lower, n.upper, n.step) if part is not None for x in ast.walk(part)
+                    id(x) for part in (n.lower, n.upper, n.step) if part is not None for x in _walk(part)
                 }
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "range":
-                self.bounds |= {id(x) for a in n.args for x in ast.walk(a)}
+                self.bounds |= {id(x) for a in n.args for x in _walk(a)}
         for fn in tree.body:
             if isinstance(fn, ast.FunctionDef):
                 self._freeze(fn)
@@ -147,14 +147,14 @@ class _Sites:
         self.found.append((self.index[id(node)], kind, action))
 
     def _freeze(self, fn: ast.FunctionDef) -> None:
-        for node in ast.walk(fn):
+        for node in _walk(fn):
             if isinstance(node, ast.While):
-                watched = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+                watched = {n.id for n in _walk(node.test) if isinstance(n, ast.Name)}
                 self._freeze_all(node.test)
-                for inner in ast.walk(node):
+                for inner in _walk(node):
                     if isinstance(inner, (ast.Assign, ast.AugAssign)):
                         targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
-                        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                        names = {n.id for t in targets for n in _walk(t) if isinstance(n, ast.Name)}
                         if names & watched:
                             self._freeze_all(inner)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == fn.name:
@@ -165,7 +165,7 @@ class _Sites:
                     self._freeze_all(node)  # a cap that bounds a loop or a recursion
 
     def _freeze_all(self, node: ast.AST) -> None:
-        for n in ast.walk(node):
+        for n in _walk(node):
             self.frozen.add(id(n))
 
     def _visit(self, node: ast.AST) -> None:
@@ -285,10 +285,10 @@ class _Sites:
             if isinstance(stmt, (ast.Assign, ast.AugAssign)):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for t in targets:
-                    for n in ast.walk(t):
+                    for n in _walk(t):
                         if isinstance(n, ast.Name) and n.id != "_" and all(n.id != m for m, _ in names):
                             names.append((n.id, stmt.lineno))
-        for node in ast.walk(fn):
+        for node in _walk(fn):
             if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and id(node) not in self.frozen:
                 others = [m for m, line in names if m != node.value.id and line < node.lineno]
                 for other in others[-2:]:
@@ -445,8 +445,36 @@ def _node_and_parent(tree: ast.AST, index: int) -> tuple[ast.AST, ast.AST] | Non
         if k == index:
             return None if parent is None else (node, parent)
         k += 1
-        todo.extend((child, node) for child in ast.iter_child_nodes(node))
+        todo.extend((child, node) for child in _children(node))
     return None
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``, without its generators."""
+    out: list[ast.AST] = []
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out += [item for item in value if isinstance(item, ast.AST)]
+    return out
+
+
+def _walk(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))``: the same breadth-first order, without its generators."""
+    out = [node]
+    k = 0
+    while k < len(out):
+        current = out[k]
+        k += 1
+        for field in current._fields:
+            value = getattr(current, field, None)
+            if isinstance(value, ast.AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out += [item for item in value if isinstance(item, ast.AST)]
+    return out
 
 
 def _same(a: object, b: object) -> bool:
