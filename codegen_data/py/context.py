@@ -6,7 +6,7 @@ import builtins
 import keyword
 import random
 from bisect import bisect
-from itertools import accumulate
+from itertools import accumulate, compress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,12 +132,12 @@ class Ctx:
         names, weights, sums = self._drawable(dotted)
         if allowed is not None or exclude:
             if allowed is None:
-                keep = [k for k, n in enumerate(names) if n not in exclude]
+                keep = [n not in exclude for n in names]
             else:
-                keep = [k for k, n in enumerate(names) if n in allowed and n not in exclude]
-            if len(keep) < len(names):
-                names = [names[k] for k in keep]
-                sums = list(accumulate(weights[k] for k in keep))
+                keep = [n in allowed and n not in exclude for n in names]
+            if not all(keep):
+                names = list(compress(names, keep))
+                sums = list(accumulate(compress(weights, keep)))
         if not names:
             raise Failed(f"nothing to draw from [{dotted}]")
         return names[bisect(sums, self.rng.random() * (sums[-1] + 0.0), 0, len(names) - 1)]
