@@ -144,11 +144,17 @@ class _Structure(_Renamer):
             comment = node.type_comment  # type: ignore[attr-defined]
             out += ("arg(", repr(self._name(node.arg)), ")" if comment is None else f", type_comment={comment!r})")  # type: ignore[attr-defined]
             return
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = _fields(cls)
+        if not fields:  # an operator or a context: Add(), Load()
+            out.append(cls.__name__ + "()")
+            return
         out.append(cls.__name__ + "(")
         keywords = False  # ast.dump names every field after the first one it leaves out
         sep = ""
         function = cls is ast.FunctionDef
-        for field, optional, later in _fields(cls):
+        for field, optional, later in fields:
             if function and field in ("name", "returns"):
                 value: object = self._name(node.name) if field == "name" else None  # type: ignore[attr-defined]
             else:
@@ -182,6 +188,7 @@ class _Structure(_Renamer):
 
 
 _MISSING = object()
+_FIELDS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}  # _fields by node class, looked up without a call
 
 
 @functools.lru_cache(maxsize=None)
