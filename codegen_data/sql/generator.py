@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import operator
 import random
 import re
 from dataclasses import dataclass, field, replace
@@ -191,10 +192,10 @@ class _Source:
     table: Table
     alias: str | None
     owner: str | None = None  # None: the main table; "department": the main row's department
+    key: str = field(init=False, repr=False, compare=False)  # its name in the rows: alias, else table name
 
-    @property
-    def key(self) -> str:
-        return self.alias or self.table.name
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.alias or self.table.name)  # read for every row of every test
 
     def table_expr(self) -> exp.Table:
         return exp.table_(self.table.name, alias=self.alias) if self.alias else exp.table_(self.table.name)
@@ -210,6 +211,10 @@ class _Ref:
 
     source: _Source
     column: Column
+    slot: tuple[str, str] = field(init=False, repr=False, compare=False)  # its key in a Python row
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slot", (self.source.key, self.column.name))
 
     @property
     def expr(self) -> exp.Column:
@@ -234,7 +239,7 @@ class _Ref:
         return self.column.name if self.column.name.startswith(prefix + "_") else f"{prefix}_{self.column.name}"
 
     def get(self, row: dict) -> Any:
-        return row[(self.source.key, self.column.name)]
+        return row[self.slot]
 
     @property
     def role(self) -> str:
@@ -278,7 +283,8 @@ class _Scope:
 
 def _single_scope(ctx: _Ctx, table: Table, *, aliased: bool = False) -> _Scope:
     src = _Source(table, ctx.alias(table.name) if aliased else None)
-    rows = [{(src.key, k): v for k, v in r.items()} for r in ctx.table_rows(table)]
+    slots = [(src.key, c.name) for c in table.columns]
+    rows = [dict(zip(slots, row, strict=True)) for row in ctx.db.rows.get(table.name, ())]
     return _Scope([src], rows=rows)
 
 
@@ -299,15 +305,19 @@ def _join_parent(ctx: _Ctx, scope: _Scope, child: _Source, fk: Column, *, kind: 
     parent = _Source(parent_table, ctx.alias(parent_table.name), owner)
     pk = fk.references[1]
     on = exp.EQ(this=child.ref(fk).expr, expression=parent.ref(pk).expr)
-    index = {r[pk]: r for r in ctx.table_rows(parent_table)}
+    slots = [(parent.key, c.name) for c in parent_table.columns]
+    position = [c.name for c in parent_table.columns].index(pk)
+    index = {r[position]: dict(zip(slots, r, strict=True)) for r in ctx.db.rows.get(parent_table.name, ())}
+    missing = dict.fromkeys(slots)  # a left join's parent values when there is no parent
+    fk_slot = (child.key, fk.name)
     rows = []
     for row in scope.rows:
-        match = index.get(row[(child.key, fk.name)])
+        match = index.get(row[fk_slot])
         if match is None:
             if kind == "inner":
                 continue
-            match = {c.name: None for c in parent_table.columns}
-        rows.append({**row, **{(parent.key, k): v for k, v in match.items()}})
+            match = missing
+        rows.append({**row, **match})
     scope.sources.append(parent)
     scope.joins.append((parent, on, kind))
     scope.rows = rows
@@ -397,10 +407,13 @@ def _or_test(tests):
     return run
 
 
+_COMPARE = {"gt": operator.gt, "lt": operator.lt, "gte": operator.ge, "lte": operator.le, "eq": operator.eq, "neq": operator.ne}
+
+
 def _compare(op: str, a: Any, b: Any):
     if a is None or b is None:
         return None
-    return {"gt": a > b, "lt": a < b, "gte": a >= b, "lte": a <= b, "eq": a == b, "neq": a != b}[op]
+    return _COMPARE[op](a, b)
 
 
 _OP_NODES = {"gt": exp.GT, "lt": exp.LT, "gte": exp.GTE, "lte": exp.LTE, "eq": exp.EQ, "neq": exp.NEQ}
