@@ -165,8 +165,70 @@ def duckdb_script(db: Database) -> str:
     for table in dependency_order(db.schema):
         rows = db.rows[table.name]
         if rows:
-            statements.append(insert_statement(table.name, rows).sql(dialect=_DuckDBDDL, pretty=True, copy=False))
+            statements.append(_insert_text(table.name, rows) or _rendered_insert(table.name, rows))
     return "".join(s + ";\n" for s in statements)
+
+
+def _rendered_insert(table: str, rows: Sequence[tuple]) -> str:
+    """:func:`insert_statement` as sqlglot writes it (pretty DuckDB): what :func:`_insert_text` matches."""
+    return insert_statement(table, rows).sql(dialect=_DuckDBDDL, pretty=True, copy=False)
+
+
+_TEXT_WIDTH = 80
+"""sqlglot's ``max_text_width``: a row whose values (and their ``", "``) are wider goes one value a line."""
+
+
+def _value_text(value: object) -> str | None:
+    """The text sqlglot writes for :func:`_literal` of ``value``, or None where only sqlglot should say
+    (a string with a backslash or an unprintable character, a non-finite number, another type)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f") if value.is_finite() else None
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, datetime.datetime):  # before date: a datetime is a date
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, datetime.date):
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value
+    else:
+        return None
+    if "\\" in text or not text.isprintable():
+        return None
+    return "'" + text.replace("'", "''") + "'"
+
+
+@functools.lru_cache(maxsize=512)
+def _insert_head(table: str) -> str | None:
+    """``INSERT INTO <table>`` and ``VALUES`` (two lines) as sqlglot writes them (the name quoted
+    where it must be); None if sqlglot lays an INSERT out otherwise than :func:`_insert_text` does."""
+    probe = _rendered_insert(table, [(None,)])
+    head, found, rest = probe.rpartition("\n  (NULL)")
+    return head if found and not rest and head.endswith("\nVALUES") else None
+
+
+def _insert_text(table: str, rows: Sequence[tuple]) -> str | None:
+    """:func:`_rendered_insert` written directly, ten times faster (the parent writes every database's
+    script at the end of a run); None when a value is one that only sqlglot should write."""
+    head = _insert_head(table)
+    if head is None:
+        return None
+    lines = []
+    for row in rows:
+        texts = [_value_text(v) for v in row]
+        if None in texts or not texts:
+            return None
+        if sum(map(len, texts)) + 2 * (len(texts) - 1) > _TEXT_WIDTH:
+            lines.append("  (\n" + ",\n".join("    " + t for t in texts) + "\n  )")
+        else:
+            lines.append("  (" + ", ".join(texts) + ")")
+    return head + "\n" + ",\n".join(lines)
 
 
 @functools.lru_cache(maxsize=512)
