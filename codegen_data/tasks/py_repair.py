@@ -34,9 +34,10 @@ got:      {actual}
 
 Fix the bug. Reply with the complete corrected function definition."""
 
-MUTANT_ROUNDS = (2, 5, None)
-"""How many of a program's mutants have run after each round, None for all (most programs' first or
-second mutant fails a test; a round is one more sandboxed child)."""
+MUTANT_ROUNDS = (1, 2, 5, None)
+"""How many of a program's mutants have run after each round, None for all (a round is one more
+sandboxed batch). The first mutant fails a test for 86% of programs and one of the first two for
+96%: a second mutant run beside every first one was wasted six times out of seven."""
 
 
 def _failure(expected: list[dict[str, str]], result: ProgramResult) -> tuple[dict[str, str], str] | None:
