@@ -150,3 +150,23 @@ def test_card_numbers_match_the_data_files(sql_dataset):
     for reason, count in rejects.items():
         assert f"| {reason} | {count} |" in card
     assert f"{len(records)} execution-verified records" in card
+
+
+def test_get_task_imports_only_the_task_asked_for_and_still_names_the_unknown():
+    import subprocess
+    import sys
+
+    code = ("import sys; from codegen_data.registry import get_task; t = get_task('py_output'); "
+            "print(t.name, sorted(m for m in sys.modules if m.startswith('codegen_data.tasks.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split(" ", 1)[0] == "py_output"
+    assert "text_to_sql" not in done.stdout and "sql_output" not in done.stdout
+
+    import pytest
+
+    from codegen_data.registry import get_task
+    from codegen_data.task import ConfigError
+
+    for name in ("text_to_sqll", "os", "_plugins", "../x"):
+        with pytest.raises(ConfigError, match="unknown task"):
+            get_task(name)
