@@ -22,7 +22,7 @@ from .task import ConfigError, Task, TaskConfig
 
 __all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits", "ordered_outcomes", "Outcome"]
 
-CHUNK = 8  # indices per request: small enough to balance workers, large enough to amortize a round trip
+CHUNK = 16  # indices per request: small enough to balance workers, large enough to batch programs in one sandbox child
 MAX_CANDIDATES_PER_SAMPLE = 50  # give up on a task that keeps less than 1 candidate in 50
 
 
