@@ -20,17 +20,19 @@ __all__ = ["start_helper", "protocol_stream", "HelperProcess", "cpu_slots", "pin
 
 
 def cpu_slots(n: int) -> list[int | None]:
-    """The CPU each of ``n`` helpers is pinned to: one CPU each, from those this process may use,
-    when there are at least ``n`` of them; else None each (the scheduler places them).
+    """The CPU each of ``n`` helpers is pinned to, with ``CODEGEN_DATA_PIN=1`` set: one CPU each, from
+    those this process may use, when there are at least ``n`` of them; else None each (the scheduler
+    places them).
 
     A helper drives a sandbox that forks a child per program: pinned, the helper, its server and
     their children stay on one CPU, so the page-table work of every fork and copy-on-write fault
-    needs no cross-CPU TLB shootdown, which costs a VM exit each on virtual machines."""
+    needs no cross-CPU TLB shootdown (a VM exit each on virtual machines). Off by default: on a
+    shared machine, two runs would pin their first workers to the same CPU."""
     try:
         allowed = sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return [None] * n
-    if os.environ.get("CODEGEN_DATA_PIN", "1") == "0" or not 0 < n <= len(allowed):
+    if os.environ.get("CODEGEN_DATA_PIN") != "1" or not 0 < n <= len(allowed):
         return [None] * n
     return allowed[:n]
 
