@@ -377,6 +377,7 @@ def bench(quick: bool, json_path: Path | None) -> None:
 
     Each row puts our number beside its floor or baseline measured in the same run (DuckDB alone; one
     python3 -I subprocess per program or check), so ratios, not absolute speeds, carry across machines.
+    The table ends with the project's targets for a 2-core machine, each marked met or MISSED.
     """
     import json
 
