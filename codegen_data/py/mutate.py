@@ -466,14 +466,8 @@ def _walk(node: ast.AST) -> list[ast.AST]:
     out = [node]
     k = 0
     while k < len(out):
-        current = out[k]
+        out += _children(out[k])
         k += 1
-        for field in current._fields:
-            value = getattr(current, field, None)
-            if isinstance(value, ast.AST):
-                out.append(value)
-            elif isinstance(value, list):
-                out += [item for item in value if isinstance(item, ast.AST)]
     return out
 
 
