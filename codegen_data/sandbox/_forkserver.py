@@ -66,7 +66,8 @@ PRELOAD = (
     "encodings.raw_unicode_escape", "encodings.hex_codec", "encodings.base64_codec", "encodings.rot_13",
 )
 """Imported once, before any fork, so that children start with them: a child may be unable to import
-more (after the uid drop, a standard library under /root is out of reach)."""
+more (after the uid drop, a standard library under /root is out of reach). With every text codec, this
+is what a server imports unless its config names its own ``preload`` list (``Sandbox(preload=...)``)."""
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_THREAD = 0x00020000, 0x10000000, 0x40000000, 0x00010000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
@@ -469,6 +470,8 @@ class Server:
         return {"k": "batch", "results": verdicts}
 
     def probe(self) -> dict:
+        import socket  # noqa: F401  the probe's child connects, whatever this server preloaded
+
         request = {"mode": "probe", "timeout": 10.0}
         outcome = self._fork(request, [(0, 10.0)])[0]
         found = outcome.pop("probe", None) or {}
@@ -1184,20 +1187,24 @@ def _message(exc: BaseException) -> str:
         return ""
 
 
-def main() -> None:
-    sys.dont_write_bytecode = True
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]  # the standard library only
-    # Every text codec too: a program running as nobody may not be able to read them from disk later.
-    import encodings
-    import pkgutil
+def _preload(names: list[str] | None) -> None:
+    """Import the modules children start with: ``names``, or (None) PRELOAD and every text codec."""
+    if names is None:  # every codec too: a program running as nobody may not be able to read them later
+        import encodings
+        import pkgutil
 
-    codecs = tuple("encodings." + m.name for m in pkgutil.iter_modules(encodings.__path__))
-    for name in (*PRELOAD, *codecs):
+        names = [*PRELOAD, *("encodings." + m.name for m in pkgutil.iter_modules(encodings.__path__))]
+    for name in names:
         try:
             __import__(name)
         except Exception:
             pass
+
+
+def main() -> None:
+    sys.dont_write_bytecode = True
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]  # the standard library only
     protocol = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # anything we print by mistake goes to stderr, never into the protocol
     requests = io.TextIOWrapper(os.fdopen(0, "rb", buffering=0), encoding="utf-8")
@@ -1206,6 +1213,7 @@ def main() -> None:
         protocol.write(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace") + b"\n")
 
     config = json.loads(requests.readline())
+    _preload(config.get("preload"))
     server = Server(config)
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them

@@ -184,6 +184,9 @@ def test_bad_arguments_raise():
     for kwargs in ({"timeout": 0}, {"timeout": -1.0}, {"memory_mb": 0}, {"hash_seed": -1}, {"output_limit": 0}):
         with pytest.raises(ValueError, match=next(iter(kwargs))):
             Sandbox(**kwargs)
+    for preload in ("fractions", ["fractions", 1], ("fractions; import os",), ("",)):
+        with pytest.raises(ValueError, match="preload"):
+            Sandbox(preload=preload)
     with pytest.raises(TypeError):
         Sandbox().run(b"code", "f", [])  # type: ignore[arg-type]
     with pytest.raises(ValueError):
@@ -301,3 +304,14 @@ def test_without_optional_layers_programs_still_run():
         assert outputs(sandbox.run("import os\ndef f(): open('x', 'w').write('1'); return os.listdir('.')", "f", [""])) == ["['x']"]
         workdir_parent = sandbox._server.cleanup[0]
     assert not os.path.exists(workdir_parent)  # the host directory that held the work dirs is gone
+
+
+def test_preload_names_the_modules_children_start_with(sandbox):
+    code = "import sys\ndef f(name):\n    return name in sys.modules\n"
+    names = ["'fractions'", "'difflib'", "'encodings.cp437'", "'json'"]
+    assert outputs(sandbox.run(code, "f", names)) == ["True", "True", "True", "True"]  # the default: all of them
+    with Sandbox(timeout=5.0, preload=("fractions",)) as small:
+        assert outputs(small.run(code, "f", names)) == ["True", "False", "False", "True"]  # json: the harness's own
+        assert small.run_batch([("def f(x): return x * 2", "f", ["21"])])[0].calls[0].output == "42"
+        reported = small.layers()
+    assert all(reported[layer] is True for layer in ("blocks_network", "blocks_processes", "uid_drop", "seccomp", "landlock"))
