@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import time
 from typing import Any, TextIO
 
-__all__ = ["start_helper", "protocol_stream", "HelperProcess", "cpu_slots", "pin"]
+__all__ = ["start_helper", "protocol_stream", "HelperProcess", "cpu_slots", "pin", "close_all", "wait_exit"]
 
 
 def cpu_slots(n: int) -> list[int | None]:
@@ -114,10 +116,53 @@ class HelperProcess:
                 pass
 
     def close(self) -> None:
+        close_all([self])
+
+    def request_exit(self) -> bool:
+        """Ask it to exit (``{"op": "exit"}``, then end of input); False if it could not be asked."""
         try:
             self.send({"op": "exit"})
             self.proc.stdin.close()  # type: ignore[union-attr]
-            self.proc.wait(timeout=self.close_timeout)
-            self.proc.stdout.close()  # type: ignore[union-attr]
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            self.kill()
+        except (OSError, ValueError):
+            return False
+        return True
+
+
+def close_all(helpers: list[HelperProcess]) -> None:
+    """Ask every helper to exit first, so they exit side by side, then wait for each (up to its
+    ``close_timeout``) and kill the ones that did not."""
+    asked = [(helper, helper.request_exit()) for helper in helpers]
+    start = time.monotonic()
+    for helper, ok in asked:
+        if not ok or not wait_exit(helper.proc, helper.close_timeout - (time.monotonic() - start)):
+            helper.kill()
+            continue
+        try:
+            helper.proc.stdout.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+
+def wait_exit(proc: subprocess.Popen, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``proc`` to exit (and reap it); whether it did. With a pidfd the
+    exit is seen at once; ``Popen.wait(timeout)`` polls with sleeps that grow to 50 ms."""
+    if proc.poll() is not None:
+        return True
+    if hasattr(os, "pidfd_open"):
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except OSError:
+            pass  # not supported here, or already reaped
+        else:
+            try:
+                poller = select.poll()
+                poller.register(fd, select.POLLIN)
+                poller.poll(max(0.0, seconds) * 1000)
+            finally:
+                os.close(fd)
+            return proc.poll() is not None
+    try:
+        proc.wait(timeout=max(0.0, seconds))
+    except subprocess.TimeoutExpired:
+        return False
+    return True

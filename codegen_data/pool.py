@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from ._processes import HelperProcess, cpu_slots
+from ._processes import HelperProcess, close_all, cpu_slots
 
 __all__ = ["WorkerPool", "Chunk"]
 
@@ -136,8 +136,7 @@ class WorkerPool:
         self._fill(fresh, next_chunk)
 
     def close(self) -> None:
-        for worker in list(self.workers):
-            worker.close()
+        close_all(self.workers)  # they exit side by side
         self.workers.clear()
         self.selector.close()
 

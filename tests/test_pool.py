@@ -84,3 +84,34 @@ def test_only_a_batching_task_asks_for_a_chunk_long_silence():
     assert programs[1] == {"op": "batch", "n": 8} and [m["i"] for m in programs[2:-1]] == list(range(8))
     queries = _served("text_to_sql", 0, 3)
     assert all(m.get("op") != "batch" for m in queries) and [m["i"] for m in queries[1:-1]] == [0, 1, 2]
+
+
+def _children(pid):
+    """Pids of the live children of ``pid`` (its sandbox servers, for a program worker)."""
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found.update(int(p) for p in f.read().split())
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_close_lets_every_worker_exit_by_itself_and_stop_its_sandbox_servers():
+    init = {"op": "init", "tasks": [{"name": "py_output", "config": {}, "seed": 0, "difficulty": "easy"}]}
+    pool = WorkerPool(2, init, item_deadline=60)
+    chunks = iter([Chunk("py_output", 0, 4), Chunk("py_output", 4, 8)])
+    servers = set()
+    for _ in pool.run(lambda: next(chunks, None)):
+        for worker in pool.workers:
+            servers |= _children(worker.proc.pid)
+    procs = [w.proc for w in pool.workers]
+    pool.close()
+    assert [p.returncode for p in procs] == [0, 0]  # each exited on its own, none was killed
+    assert servers and not any(_alive(pid) for pid in servers)
