@@ -197,7 +197,8 @@ class ProgramTask(Task):
     # execute ----------------------------------------------------------------------------------
     def sandbox(self, hash_seed: int) -> Sandbox:
         # Started lazily, so only worker processes ever start a fork server; shared by the tasks of a
-        # worker that use the same limits.
+        # worker that use the same limits. Generated programs import nothing (see py.generator), so the
+        # server preloads no module: it starts in ~45 ms of CPU instead of ~125 ms.
         key = (hash_seed, self.config.timeout, self.config.memory_mb, self.config.output_limit)
         if key not in _SANDBOXES:
             _SANDBOXES[key] = Sandbox(
@@ -205,6 +206,7 @@ class ProgramTask(Task):
                 timeout=self.config.timeout,
                 memory_mb=self.config.memory_mb,
                 output_limit=self.config.output_limit,
+                preload=(),
             )
         return _SANDBOXES[key]
 
