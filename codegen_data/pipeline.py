@@ -7,18 +7,18 @@ for any number of workers.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ._keyset import KeySet
 from .export.dataset import PARTIAL, SHARD, DatasetWriter
 from .groups import split_of
 from .pool import Chunk, WorkerPool
 from .registry import get_task
-from .task import ConfigError, Task, TaskConfig
+from .task import DUPLICATE_STRUCTURE, ConfigError, Task, TaskConfig
 
 __all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits", "ordered_outcomes", "Outcome"]
 
@@ -176,41 +176,49 @@ class _Deduplicator:
     """Exact duplicates (same id: same prompt and answer) and structural ones (same group key in the
     same task, hence the same split) are dropped unless the plan keeps them.
 
-    The keys seen live in a private temporary SQLite database (on disk past a 2 MB page cache, and
-    deleted when closed), not in Python sets: memory stays flat however many records a run keeps
-    (sets of 100,000 ids and group keys take ~28 MB)."""
+    A group is checked first, and for every outcome that names one (a task's :meth:`~Task.group_of`),
+    whatever its verdict: so a worker that has heard of the group may skip the candidate, and the
+    outcome is the same as if it had run it. The keys live in two :class:`KeySet` objects: memory stays flat
+    however many records a run keeps."""
 
     def __init__(self, keep: bool):
         self.keep = keep
-        self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
-        self._db.executescript(
-            "PRAGMA cache_size = -2048; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-            "CREATE TABLE ids (id TEXT PRIMARY KEY) WITHOUT ROWID;"
-            "CREATE TABLE groups (task TEXT, key TEXT, PRIMARY KEY (task, key)) WITHOUT ROWID;"
-        )
+        self._ids = KeySet()
+        self._groups = KeySet()
+
+    def group_kept(self, task: str, group: str) -> bool:
+        return not self.keep and _group_key(task, group) in self._groups
 
     def reason(self, record: dict[str, Any]) -> str | None:
         if self.keep:
             return None
-        db = self._db
-        if db.execute("SELECT 1 FROM ids WHERE id = ?", (record["id"],)).fetchone():
+        if record["id"] in self._ids:
             return "duplicate_exact"
-        if db.execute("SELECT 1 FROM groups WHERE task = ? AND key = ?", _group(record)).fetchone():
-            return "duplicate_structure"
+        if _group_key(*_group(record)) in self._groups:
+            return DUPLICATE_STRUCTURE
         self.remember(record)
         return None
 
     def remember(self, record: dict[str, Any]) -> None:
         """A record kept earlier (e.g. by the run being resumed)."""
-        self._db.execute("INSERT OR IGNORE INTO ids VALUES (?)", (record["id"],))
-        self._db.execute("INSERT OR IGNORE INTO groups VALUES (?, ?)", _group(record))
+        self._ids.add(record["id"])
+        self._groups.add(_group_key(*_group(record)))
 
     def close(self) -> None:
-        self._db.close()
+        self._ids.close()
+        self._groups.close()
 
 
 def _group(record: dict[str, Any]) -> tuple[str, str]:
     return record["task"], record.get("group", record["id"])
+
+
+def _group_key(task: str, group: str) -> str:
+    return f"{task}\x00{group}"
+
+
+def _structure_duplicate(group: str) -> dict[str, Any]:
+    return {"reason": DUPLICATE_STRUCTURE, "detail": "same group as a kept record", "candidate": {"group": group}}
 
 
 PoolFactory = Callable[[dict[str, Any], float], Any]
@@ -261,17 +269,24 @@ def ordered_outcomes(
             raw = state.pending.pop(state.emitted)
             state.emitted += 1
             record = raw.get("record")
+            group = record.get("group") if record is not None else raw["reject"].get("group")
+            if group is not None and dedup.group_kept(raw["task"], group):
+                yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(group))
+                continue
             if record is None:
                 yield Outcome(raw["task"], raw["i"], reject=raw["reject"])
                 continue
             reason = dedup.reason(record)
             if reason is None:
                 state.kept += 1
+                if announce is not None and "group" in record:
+                    announce(raw["task"], record["group"])
                 yield Outcome(raw["task"], raw["i"], record=record, split=split_of(record.get("group", record["id"]), plan.splits))
+            elif reason == DUPLICATE_STRUCTURE:
+                yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(_group(record)[1]))
             else:
                 yield Outcome(raw["task"], raw["i"], reject={
-                    "reason": reason,
-                    "detail": f"same {'id' if reason == 'duplicate_exact' else 'group'} as a kept record",
+                    "reason": reason, "detail": "same id as a kept record",
                     "candidate": {"id": record["id"], "group": record.get("group")},
                 })
         if state.done:
@@ -287,6 +302,7 @@ def ordered_outcomes(
     deadline = max(30.0, max(getattr(t.config, "query_timeout", 2.0) for t in plan.tasks) * 40)
     pool = pool_factory(init, deadline) if pool_factory else WorkerPool(workers, init, item_deadline=deadline)
     size = getattr(pool, "chunk_size", CHUNK)
+    announce = None if plan.keep_duplicates else getattr(pool, "announce", None)
     try:
         for message in pool.run(next_chunk):
             yield from in_order(message)

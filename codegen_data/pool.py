@@ -39,14 +39,19 @@ class _Worker(HelperProcess):
         self.next_index = 0
         self.last_heard = time.monotonic()
         self.allowance = 1  # items the worker may be silent for: a whole batch after {"op": "batch"}
+        self.news: dict[str, list[str]] = {}  # groups kept since it was last told, by task
         self.send(init_message)
 
     def start(self, chunk: Chunk) -> None:
-        """Send ``chunk``: it works on it now if idle, else once the chunk it works on is done."""
+        """Send ``chunk``: it works on it now if idle, else once the chunk it works on is done; the
+        groups kept since its last chunk go first."""
         if self.chunk is None:
             self._begin(chunk)
         else:
             self.queued = chunk
+        for task, groups in self.news.items():
+            self.send({"op": "kept", "task": task, "groups": groups})
+        self.news.clear()
         self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
 
     def finished_chunk(self) -> None:
@@ -72,6 +77,12 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         for cpu in cpu_slots(workers):
             self._spawn(cpu)
+
+    def announce(self, task: str, group: str) -> None:
+        """The run kept a record of ``group``: each worker hears it with its next chunk, and skips
+        candidates of that group instead of running them (a fresh worker hears only later groups)."""
+        for worker in self.workers:
+            worker.news.setdefault(task, []).append(group)
 
     def _spawn(self, cpu: int | None) -> _Worker:
         worker = _Worker(self.init_message, cpu)

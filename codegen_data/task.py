@@ -11,12 +11,13 @@ import dataclasses
 import types
 import typing
 from abc import ABC, abstractmethod
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ._seeding import derive_rng
 
-__all__ = ["Task", "TaskConfig", "Reject", "ConfigError", "DIFFICULTY_CHOICES"]
+__all__ = ["Task", "TaskConfig", "Reject", "ConfigError", "DIFFICULTY_CHOICES", "DUPLICATE_STRUCTURE"]
 
 DIFFICULTY_CHOICES = ("easy", "medium", "hard", "extra", "mixed")
 
@@ -32,6 +33,11 @@ class Reject:
     reason: str
     detail: str = ""
     candidate: dict[str, Any] = field(default_factory=dict)  # what was rejected, for rejects.jsonl
+    group: str | None = None  # the candidate's group, when the task names it before anything runs
+
+
+DUPLICATE_STRUCTURE = "duplicate_structure"
+"""The reason of a candidate whose group a record kept earlier has (see :meth:`Task.group_of`)."""
 
 
 @dataclass
@@ -128,6 +134,10 @@ class Task(ABC):
         self.config = config
         self.seed = seed
         self.difficulty = difficulty
+        self.known_groups: Container[str] = frozenset()
+        """Groups of records the run has kept so far, as far as this process has been told (a worker
+        hears them from the parent): a candidate in one of them is a duplicate whatever it would do,
+        so it is not run. Knowing fewer only costs time; the outcome is decided by the parent."""
 
     def rng(self, index: int, *salt: object):
         """The item's private random generator (``derive_rng(seed, task, index, *salt)``)."""
@@ -144,11 +154,24 @@ class Task(ABC):
         candidate = self.generate(index)
         if isinstance(candidate, Reject):
             return candidate
+        group = self.group_of(candidate)
+        if group is not None and group in self.known_groups:
+            return self.duplicate(group)
         execution = self.execute(candidate)
         verdict = self.verify(candidate, execution)
         if verdict is not None:
-            return Reject(verdict.reason, verdict.detail, self.describe(candidate))
+            return Reject(verdict.reason, verdict.detail, self.describe(candidate), group=group)
         return self.to_record(index, candidate, execution)
+
+    def group_of(self, candidate: Any) -> str | None:
+        """The ``group`` its record would have, if the task can tell before running anything (else
+        None). Then every outcome carries it, and the run drops a candidate whose group a record kept
+        earlier has, as ``duplicate_structure``, before its other checks (see ``pipeline``)."""
+        return None
+
+    @staticmethod
+    def duplicate(group: str) -> Reject:
+        return Reject(DUPLICATE_STRUCTURE, "same group as a kept record", {"group": group}, group=group)
 
     def describe(self, candidate: Any) -> dict[str, Any]:
         """The parts of a rejected candidate worth keeping in ``rejects.jsonl``."""

@@ -4,6 +4,7 @@ The parent never runs generated code: it starts these processes (fork+exec, so n
 parent's state is inherited), sends them index ranges, and reads back one JSON line per item::
 
     -> {"op": "init", "tasks": [{"name": ..., "config": {...}, "seed": 0, "difficulty": "mixed"}]}
+    -> {"op": "kept", "task": "py_output", "groups": [...]}  (groups kept so far; no answer)
     -> {"op": "run", "task": "text_to_sql", "start": 0, "stop": 16}
     <- {"task": "text_to_sql", "i": 0, "record": {...}}      (or "reject": {"reason": ..., "detail": ...})
     <- ... one line per index, flushed at once so a crash is blamed on the right item ...
@@ -21,6 +22,7 @@ import sys
 import traceback
 from typing import Any, Iterator, TextIO
 
+from ._keyset import KeySet
 from ._processes import protocol_stream
 from .registry import get_task
 from .task import Reject, Task
@@ -57,6 +59,8 @@ def _outcome(task: Task, index: int) -> dict[str, Any]:
 def _message(task: Task, index: int, result: dict[str, Any] | Reject) -> dict[str, Any]:
     if isinstance(result, Reject):
         reject = {"reason": result.reason, "detail": result.detail, "candidate": result.candidate}
+        if result.group is not None:
+            reject["group"] = result.group
         return {"task": task.name, "i": index, "reject": reject}
     return {"task": task.name, "i": index, "record": result}
 
@@ -72,6 +76,12 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
                 config = cls.config_class.from_dict(spec["name"], spec["config"])
                 tasks[spec["name"]] = cls(config, seed=spec["seed"], difficulty=spec["difficulty"])
             stdout.write('{"op": "ready"}\n')
+        elif op == "kept":  # groups the run has kept: candidates in them need not run
+            task = tasks[message["task"]]
+            if not isinstance(task.known_groups, KeySet):
+                task.known_groups = KeySet()
+            task.known_groups.update(message["groups"])
+            continue  # no answer
         elif op == "run":
             task = tasks[message["task"]]
             for outcome in _outcomes(task, range(message["start"], message["stop"])):

@@ -102,6 +102,12 @@ def _python_ast(code: str) -> ast.Module:
     return ast.parse(code)
 
 
+@functools.lru_cache(maxsize=64)
+def _structure_key(code: str) -> str:
+    """The record's ``group``, once per program (asked before it runs, and again for its record)."""
+    return python_structure_key(code, _python_ast(code))
+
+
 def level_of(depth: int) -> str:
     """Difficulty from statement nesting (tree-sitter): <= 1 easy, 2 medium, >= 3 hard."""
     return "easy" if depth <= 1 else "medium" if depth == 2 else "hard"
@@ -149,7 +155,12 @@ class ProgramTask(Task):
     def process_many(self, indices: Iterable[int]) -> list[dict[str, Any] | Reject]:
         """``[process(i) for i in indices]``, with the programs of all the items run in one batch per hash seed."""
         indices = list(indices)
-        candidates = [self.generate(i) for i in indices]
+        candidates: list[ProgramCandidate | Reject] = []
+        for i in indices:
+            candidate = self.generate(i)
+            if not isinstance(candidate, Reject) and self.group_of(candidate) in self.known_groups:
+                candidate = self.duplicate(self.group_of(candidate))  # a kept record has its structure: not run
+            candidates.append(candidate)
         live = [c for c in candidates if not isinstance(c, Reject)]
         executions = self.execute_many(live)
         verdicts = self.verify_many(list(zip(live, executions)))
@@ -161,10 +172,14 @@ class ProgramTask(Task):
                 continue
             _, execution, verdict = next(done)
             if verdict is not None:
-                outcomes.append(Reject(verdict.reason, verdict.detail, self.describe(candidate)))
+                outcomes.append(Reject(verdict.reason, verdict.detail, self.describe(candidate), group=self.group_of(candidate)))
             else:
                 outcomes.append(self.to_record(index, candidate, execution))
         return outcomes
+
+    def group_of(self, candidate: ProgramCandidate) -> str:
+        """The structure key of the program (see :func:`~codegen_data.groups.python_structure_key`)."""
+        return _structure_key(candidate.program.code)
 
     # generate ---------------------------------------------------------------------------------
     def generate(self, index: int) -> ProgramCandidate | Reject:
@@ -355,7 +370,7 @@ class ProgramTask(Task):
             "tests": tests,
         }
         record.update(extra or {})
-        record["group"] = python_structure_key(p.code, _python_ast(p.code))
+        record["group"] = _structure_key(p.code)
         record["meta"] = {
             "seed": self.seed,
             "index": index,

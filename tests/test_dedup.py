@@ -1,0 +1,102 @@
+"""Duplicates: a group is checked first, whatever the verdict, so a worker that skips a candidate of a
+kept group gives the same outcome as one that runs it."""
+
+from codegen_data._keyset import KeySet
+from codegen_data.pipeline import ordered_outcomes, plan_generation
+from codegen_data.registry import get_task
+
+
+def test_keyset_is_a_set_of_strings():
+    keys = KeySet()
+    try:
+        assert "a" not in keys
+        keys.add("a")
+        keys.add("a")
+        keys.update(["b", "c\x00d", "é"])
+        assert all(k in keys for k in ("a", "b", "c\x00d", "é"))
+        assert "c" not in keys and "" not in keys
+    finally:
+        keys.close()
+
+
+class _ScriptedPool:
+    """Hands ``ordered_outcomes`` the worker messages of a script, in index order, and records the
+    groups announced to it (a pool's interface: run, announce, close, kill)."""
+
+    chunk_size = 100
+
+    def __init__(self, script):
+        self.script = script
+        self.announced = []
+
+    def run(self, next_chunk):
+        chunk = next_chunk()
+        for i, body in enumerate(self.script):
+            if chunk.start <= i < chunk.stop:
+                yield {"task": "py_output", "i": i, **body}
+
+    def announce(self, task, group):
+        self.announced.append((task, group))
+
+    def close(self):
+        pass
+
+    def kill(self):
+        pass
+
+
+def _record(i, group, rid=None):
+    return {"record": {"id": rid or f"id{i}", "task": "py_output", "group": group}}
+
+
+def _outcomes(script, *, keep=False):
+    plan = plan_generation(["py_output"], n=3, seed=0, keep_duplicates=keep)
+    pool = _ScriptedPool(script)
+    outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
+    return [(o.record["id"] if o.record else o.reject) for o in outcomes], pool.announced
+
+
+def test_a_kept_group_wins_over_any_other_verdict_and_a_skipped_candidate_reads_the_same():
+    ran = [
+        _record(0, "g1"),
+        {"reject": {"reason": "constant_output", "detail": "1 distinct output(s)", "candidate": {}, "group": "g1"}},
+        _record(2, "g1", rid="id0"),  # same id and group as the kept one: the group decides
+        {"reject": {"reason": "constant_output", "detail": "", "candidate": {}, "group": "g2"}},
+        _record(4, "g2"),
+        _record(5, "g3"),
+    ]
+    skipped = list(ran)
+    skipped[1] = skipped[2] = {"reject": {"reason": "duplicate_structure", "detail": "same group as a kept record",
+                                          "candidate": {"group": "g1"}, "group": "g1"}}
+    dup = {"reason": "duplicate_structure", "detail": "same group as a kept record", "candidate": {"group": "g1"}}
+    expected = ["id0", dup, dup, ran[3]["reject"], "id4", "id5"]
+    assert _outcomes(ran) == _outcomes(skipped) == (expected, [("py_output", "g1"), ("py_output", "g2"), ("py_output", "g3")])
+
+
+def test_keep_duplicates_keeps_them_and_announces_nothing():
+    script = [_record(0, "g1"), _record(1, "g1"), _record(2, "g1", rid="id0")]
+    assert _outcomes(script, keep=True) == (["id0", "id1", "id0"], [])
+
+
+def test_an_exact_duplicate_in_another_group_is_still_dropped():
+    outcomes, _ = _outcomes([_record(0, "g1"), _record(1, "g2", rid="id0"), _record(2, "g3"), _record(3, "g4")])
+    assert outcomes[1]["reason"] == "duplicate_exact" and outcomes[1]["candidate"] == {"id": "id0", "group": "g2"}
+    assert outcomes[::2] == ["id0", "id2"]
+
+
+def test_a_program_worker_does_not_run_a_candidate_of_a_known_group():
+    cls = get_task("py_output")
+    plain = cls(cls.config_class(), seed=0)
+    first = plain.process_many(range(8))
+    records = [r for r in first if isinstance(r, dict)]
+    assert records
+    told = cls(cls.config_class(), seed=0)
+    told.known_groups = {records[0]["group"]}
+    again = told.process_many(range(8))
+    for before, after in zip(first, again):
+        if isinstance(before, dict) and before["group"] == records[0]["group"]:
+            assert after.reason == "duplicate_structure" and after.group == before["group"]
+        else:
+            assert after == before
+    rejected = [r for r in first if not isinstance(r, dict) and r.group is not None]
+    assert all(r.group for r in rejected)  # a reject after generation names its group
