@@ -9,7 +9,9 @@
 - ``cruxeval``: CRUXEval-O checks/s through the sandbox vs one subprocess per check
   (:func:`codegen_data.benchmarks.cruxeval.compare_speed`), skipped with a reason without the data.
 - ``memory``: peak RSS of ``python -m codegen_data generate`` at two sizes each of ``text_to_sql``
-  and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes).
+  and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes),
+  and each run's samples/s over its whole command (start-up included): the rate at scale, for
+  estimating bigger datasets.
 - ``scaling``: speedup from 1 to 2 workers, from the first two rows.
 
 No number here is asserted anywhere: they describe one machine at one moment.
@@ -257,6 +259,7 @@ def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
             row["sizes"].append({
                 "task": task, "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
                 "exit": report["exit"], "seconds": round(seconds, 1),
+                "samples_per_s": round(n / seconds, 1) if seconds else None,
                 "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
             })
     return row
@@ -297,7 +300,8 @@ def bench_table(results: dict[str, Any]) -> str:
                      f"{crux['speedup_same_checks']}x same checks"))
     for size in results["memory"]["sizes"]:
         rows.append((f"peak RSS generate {size['task']} n={size['n']}", f"main {size['main_mb']} MB",
-                     f"largest worker {size['workers_max_mb']} MB", f"{size['seconds']} s"))
+                     f"largest worker {size['workers_max_mb']} MB",
+                     f"{size['seconds']} s ({size.get('samples_per_s')} samples/s, 2 workers)"))
     scaling = results["scaling"]
     rows.append(("speedup 1 -> 2 workers", f"sql {scaling['sql']}x", f"py_output {scaling['programs']}x", ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
