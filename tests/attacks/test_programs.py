@@ -15,6 +15,7 @@ optional layer but the named one turned off, and gets the next layer's answer wi
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -88,15 +89,28 @@ def test_the_table_covers_every_category_and_enough_cases():
 
 @pytest.fixture(scope="module")
 def generation(world):
-    """The sandbox a py_synthesis task runs its programs in (1 s deadline, to keep the suite short)."""
+    """The sandbox a py_synthesis task runs its programs in (1 s deadline, to keep the suite short).
+
+    Its server preloads no module (generated programs import none), so a case whose module a child
+    cannot read from disk stops at its import there (refused all the same); ``full`` is the same
+    sandbox with every module preloaded, where such a case meets the layer its claim names."""
     task_class = get_task("py_synthesis")
-    task = task_class(task_class.config_class(timeout=1.0), seed=0)
+    config = task_class.config_class(timeout=1.0)
+    task = task_class(config, seed=0)
     recording = _Recording(task.sandbox(0))
     record = world.program_records[0]
-    scorer = SimpleNamespace(sandbox=recording)
+    full = _Recording(Sandbox(timeout=config.timeout, memory_mb=config.memory_mb, output_limit=config.output_limit))
+    scorer = SimpleNamespace(sandbox=recording, full=SimpleNamespace(sandbox=full))
     assert ProgramTask.run_tests(record["answer"], record["entry_point"], record["tests"], scorer).passed
     yield scorer
     recording.sandbox.close()
+    full.sandbox.close()
+
+
+def _stopped_short(sandbox: Sandbox, case: ProgramAttack, verdict) -> bool:
+    """Whether ``sandbox`` preloads fewer modules and the case, refused, did not get its outcome there
+    (it stopped at an import, or found no ``Popen`` among the classes loaded)."""
+    return sandbox.config["preload"] is not None and not re.search(case.outcome.error, verdict.error or "")
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -112,6 +126,11 @@ def test_generation_executor(world, generation, case):
     assert generation.sandbox.sandbox._server is server and server.alive(), "the fork server was replaced"
     assert world.untouched() == []
     assert not any(world.leaks(repr(result)) for result in generation.sandbox.results)
+    assert verdict.failure is not None, f"{case.id} passed"
+    if _stopped_short(generation.sandbox.sandbox, case, verdict):
+        verdict = judge(generation.full, world, case, record)
+        assert world.untouched() == []
+        assert not any(world.leaks(repr(result)) for result in generation.full.sandbox.results)
     check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
 
 
@@ -120,12 +139,16 @@ def test_generation_executor_in_a_batch(world, generation, case):
     if reason := world.runnable(case):
         pytest.skip(reason)
     record = world.program_record(case)
-    batched = _Batched(generation.sandbox.sandbox, record)
-    verdict = judge(SimpleNamespace(sandbox=batched), world, case, record)
-    assert all(_passes(result, record["tests"]) for result in batched.neighbours), \
-        f"a correct answer beside {case.id} failed: {batched.neighbours}"
-    assert world.untouched() == []
-    assert not any(world.leaks(repr(result)) for result in batched.results + batched.neighbours)
+    for sandbox in (generation.sandbox.sandbox, generation.full.sandbox.sandbox):
+        batched = _Batched(sandbox, record)
+        verdict = judge(SimpleNamespace(sandbox=batched), world, case, record)
+        assert all(_passes(result, record["tests"]) for result in batched.neighbours), \
+            f"a correct answer beside {case.id} failed: {batched.neighbours}"
+        assert world.untouched() == []
+        assert not any(world.leaks(repr(result)) for result in batched.results + batched.neighbours)
+        assert verdict.failure is not None, f"{case.id} passed"
+        if not _stopped_short(sandbox, case, verdict):
+            break
     check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
 
 
