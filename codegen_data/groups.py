@@ -17,8 +17,8 @@ import hashlib
 import sys
 import typing
 
-import sqlglot
-from sqlglot import exp
+if typing.TYPE_CHECKING:
+    from sqlglot import exp
 
 __all__ = ["sql_structure_key", "python_structure_key", "split_of"]
 
@@ -33,23 +33,37 @@ def sql_structure_key(sql: str, tree: exp.Expression | None = None) -> str:
     ``tree`` is ``sqlglot.parse_one(sql, read="duckdb")`` where the caller has it already (a
     generated candidate does): the same key without parsing again. It is left as it was.
     """
+    import sqlglot  # here, not at the top: a worker of the program tasks never needs it
+    from sqlglot import exp
+
+    duckdb = _duckdb()
     if tree is None or isinstance(tree, exp.Literal):
-        tree = sqlglot.parse_one(sql, read="duckdb")
+        tree = sqlglot.parse_one(sql, read=duckdb)
         if isinstance(tree, exp.Literal):  # nothing to mask around: the key of a lone placeholder
-            return _digest(exp.Placeholder().sql(dialect="duckdb"))
+            return _digest(duckdb.generate(exp.Placeholder()))
     return _digest(_masked_sql(tree))
+
+
+@functools.lru_cache(maxsize=None)
+def _duckdb():
+    """sqlglot's DuckDB dialect, one instance (naming it by its name makes a new one per render)."""
+    from sqlglot.dialects.duckdb import DuckDB
+
+    return DuckDB()
 
 
 def _masked_sql(tree: exp.Expression) -> str:
     """``tree`` rendered with a placeholder in place of every literal: what rendering a masked copy
     gives, without copying the tree (each literal is swapped for a placeholder, then put back)."""
+    from sqlglot import exp
+
     swapped = []
     try:
         for literal in list(tree.find_all(exp.Literal)):
             placeholder = exp.Placeholder()
             literal.replace(placeholder)
             swapped.append((placeholder, literal))
-        return tree.sql(dialect="duckdb", copy=False)
+        return _duckdb().generate(tree, copy=False)
     finally:
         for placeholder, literal in reversed(swapped):
             placeholder.replace(literal)

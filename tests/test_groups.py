@@ -2,6 +2,8 @@
 
 import collections
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -16,6 +18,17 @@ def test_sql_key_masks_literals_but_not_structure():
     assert sql_structure_key("SELECT a FROM t WHERE x = 'b' LIMIT 3") == sql_structure_key("SELECT a FROM t WHERE x = 'zz' LIMIT 50")
     assert sql_structure_key("SELECT a FROM t WHERE x = 1") != sql_structure_key("SELECT a FROM t WHERE x > 1")
     assert sql_structure_key("SELECT a FROM t") != sql_structure_key("SELECT b FROM t")
+
+
+def test_groups_imports_sqlglot_only_for_the_sql_key():
+    # A worker of the program tasks imports groups for the Python key: sqlglot would cost it ~0.1 s.
+    code = (
+        "import sys, codegen_data.groups as g; g.python_structure_key('x = 1')\n"
+        "assert 'sqlglot' not in sys.modules, 'imported early'\n"
+        "assert g.sql_structure_key('SELECT a FROM t WHERE x = 1') == g.sql_structure_key('SELECT a FROM t WHERE x = 2')\n"
+        "assert 'sqlglot' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_python_key_normalizes_names_constants_and_annotations():
