@@ -184,12 +184,34 @@ def test_duckdb_script_rebuilds_every_value_exactly(databases):
 
 
 def test_load_duckdb_matches_the_script_and_keeps_row_order(databases):
-    for db in list(databases.values())[:6]:
+    for db in databases.values():
         con = duckdb.connect()
         load_duckdb(con, db)
+        scripted = duckdb.connect()
+        scripted.execute(duckdb_script(db))
         for table in db.schema.tables:
             assert _fetch(con, db, table.name) == _by_key(db, table.name)
-            assert con.execute(f"SELECT * FROM {table.name}").fetchall() == list(db.rows[table.name])
+            loaded = con.execute(f"SELECT * FROM {table.name}")
+            assert loaded.fetchall() == list(db.rows[table.name])
+            # The same column names and types as the script's CREATE TABLE (a query sees no difference).
+            expected = scripted.execute(f"SELECT * FROM {table.name}").description
+            assert [d[:2] for d in loaded.description] == [d[:2] for d in expected], (db.db_id, table.name)
+
+
+def test_load_duckdb_loads_only_the_tables_asked_for_and_empty_ones_typed():
+    db = _db("library")
+    empty = Database(db.db_id, db.schema, {name: () for name in db.rows})
+    con = duckdb.connect()
+    first, second = db.schema.tables[0].name, db.schema.tables[1].name
+    load_duckdb(con, empty, [first])
+    assert [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == [first]
+    assert con.execute(f"SELECT COUNT(*) FROM {first}").fetchone() == (0,)
+    scripted = duckdb.connect()
+    scripted.execute(duckdb_script(empty))
+    query = f"SELECT * FROM {first}"
+    assert [d[:2] for d in con.execute(query).description] == [d[:2] for d in scripted.execute(query).description]
+    load_duckdb(con, db, [second])
+    assert con.execute(f"SELECT * FROM {second}").fetchall() == list(db.rows[second])
 
 
 def test_load_sqlite_gives_the_same_rows_after_conversion(databases):
