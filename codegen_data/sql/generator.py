@@ -90,6 +90,7 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _INT32_SAFE = 2**30
+_DUCKDB = DuckDB()  # one instance: naming the dialect by its name makes a new one per render
 
 
 @dataclass(frozen=True)
@@ -733,7 +734,7 @@ def _unique_outs(outs: list[_Out]) -> list[_Out]:
     shown: list[str] = []
     result = []
     for o in outs:
-        rendered = o.expr.sql(dialect="duckdb")
+        rendered = o.expr.sql(dialect=_DUCKDB)
         if rendered in shown:
             continue  # the same column twice adds nothing
         shown.append(rendered)
@@ -2390,9 +2391,9 @@ _PLANS: dict[str, Callable[[_Ctx], _Built]] = {
 
 def _candidate(tree: exp.Expression, question: str) -> QueryCandidate:
     # Normalize through one render/parse so the tree is exactly what parsing the SQL gives.
-    built = tree.sql(dialect="duckdb", copy=False)  # the built tree is not used again
-    tree = sqlglot.parse_one(built, read="duckdb")
-    sql = tree.sql(dialect="duckdb", copy=False)  # rendering leaves the tree as parsed (tests/sql/test_verify.py)
+    built = _DUCKDB.generate(tree, copy=False)  # the built tree is not used again
+    tree = sqlglot.parse_one(built, read=_DUCKDB)
+    sql = _DUCKDB.generate(tree, copy=False)  # rendering leaves the tree as parsed (tests/sql/test_verify.py)
     return QueryCandidate(
         # Rendering parse(built) gave sql; when sql == built, that was already the round trip of sql.
         rendered_again=sql if sql == built else None,

@@ -80,10 +80,13 @@ class SQLiteForDuckDB(SQLite):
         }
 
 
+_SQLITE = SQLiteForDuckDB()
+
+
 def to_sqlite(tree: exp.Expression, *, copy: bool = True) -> str:
     """``tree`` (a DuckDB-dialect query) as SQLite SQL with the same result.
 
     ``copy=False`` renders ``tree`` itself, for a caller that knows rendering leaves it as it was
     (the generator's queries do: ``tests/sql/test_verify.py``); sqlglot's transforms may otherwise
     rewrite parts of it in place."""
-    return SQLiteForDuckDB().generate(tree, copy=copy)
+    return _SQLITE.generate(tree, copy=copy)

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
 
 from ..task import Reject
 from .comparator import DEFAULT_COMPARATOR
@@ -20,6 +21,8 @@ from .generator import QueryCandidate
 from .runtime import DatabaseSessions
 
 __all__ = ["SqlExecution", "CHECKS", "run_checks", "second_engine", "predicate_ablations", "ablation_sqls"]
+
+_DUCKDB = DuckDB()  # one instance: naming the dialect by its name makes a new one per render
 
 
 @dataclass
@@ -41,7 +44,7 @@ def check_round_trip(c: QueryCandidate, x: SqlExecution) -> Reject | None:
     again = c.rendered_again
     if again is None:
         try:
-            again = sqlglot.parse_one(c.sql, read="duckdb").sql(dialect="duckdb", copy=False)
+            again = _DUCKDB.generate(sqlglot.parse_one(c.sql, read=_DUCKDB), copy=False)
         except sqlglot.errors.ParseError as exc:
             return Reject("round_trip_parse_error", str(exc).splitlines()[0][:200])
     return None if again == c.sql else Reject("round_trip_mismatch", again[:300])
@@ -113,7 +116,7 @@ def check_order_ties(c: QueryCandidate, x: SqlExecution) -> Reject | None:
         unlimited = tree.copy()
         unlimited.set("limit", None)
         unlimited.set("offset", None)
-        full = x.sessions.duckdb.run(unlimited.sql(dialect="duckdb", copy=False))  # a copy of our own
+        full = x.sessions.duckdb.run(_DUCKDB.generate(unlimited, copy=False))  # a copy of our own
     if not full.ok:
         return None
     rows = full.rows
@@ -180,7 +183,7 @@ def ablation_sqls(tree: exp.Expression) -> Iterator[str]:
                     clause.set("this", exp.and_(*rest, copy=False) if len(rest) > 1 else rest[0])
                 else:
                     clause.pop()
-                sql = tree.sql(dialect="duckdb", copy=False)
+                sql = _DUCKDB.generate(tree, copy=False)
             finally:
                 if rest:
                     clause.set("this", condition)
