@@ -188,3 +188,25 @@ def test_sqlite_loaded_later_stays_read_only(db):
         assert lite.run(sql).status in {"refused", "error"}, sql
     assert lite.run("SELECT count(*) FROM customers").rows == [[len(db.rows["customers"])]]
     lite.close()
+
+
+def test_the_same_sql_on_two_sandbox_sessions_reads_each_database(sandbox):
+    # The sandbox keeps DuckDB's parse of the last SQL for the next session that runs it (the
+    # shuffled copy): each run must still read its own schema, and a refusal must stay a refusal.
+    small, large = (synthesize_database(random.Random(3), load_domains()["retail"], db_id=f"retail_{n}",
+                                        min_rows=n, max_rows=n) for n in (4, 9))
+    a, b = DuckDBSession(small, sandbox=sandbox), DuckDBSession(large, sandbox=sandbox)
+    sql = "SELECT count(*) FROM customers"
+    assert [a.run(sql).rows, b.run(sql).rows, a.run(sql).rows] == [[[4]], [[9]], [[4]]]
+    for session in (a, b, a):
+        assert session.run("SELECT 1; DROP TABLE customers").status == "refused"
+        assert session.run("DELETE FROM customers").status == "refused"
+    assert b.run("SELECT nope FROM customers").status == "error"
+    assert a.run(sql).rows == [[4]] and b.run(sql).rows == [[9]]
+
+
+def test_every_statement_is_rolled_back_even_when_it_fails(duck):
+    for sql in ("SELECT 1", "SELECT nope FROM customers", "SELECT count(*) FROM range(100000000000) a, range(1000) b"):
+        duck.run(sql, timeout=0.2)
+        duck.con.execute("BEGIN TRANSACTION")  # raises if the run left its transaction open
+        duck.con.execute("ROLLBACK")
