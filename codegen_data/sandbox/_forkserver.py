@@ -5,10 +5,8 @@ three variables, PATH, LANG and PYTHONHASHSEED, so nothing else from the outside
 
 It imports the standard library modules programs may use, sets up once what every child shares (a
 network namespace with no interfaces; a mount namespace where every mount is read-only and ``/tmp``
-is a small private tmpfs; a seccomp filter compiled to BPF), then forks a *zygote*, a copy of itself
-that forks one confined child per program (``CLONE_PARENT``: each child is the server's own, which
-judges it and waits for it); a child reads its request as the first line of its own pipe. The
-client (``codegen_data.sandbox.client``) and the server speak JSON lines::
+is a small private tmpfs; a seccomp filter compiled to BPF), then forks one confined child per
+program. The client (``codegen_data.sandbox.client``) and the server speak JSON lines::
 
     -> {"hash_seed": 0, "memory_mb": 512, "output_limit": 64000, ...}      config, the first line
     <- {"k": "ready", "setup": {"seccomp": true, "uid_drop": "not root (uid 1000)", ...}, "cleanup": null}
@@ -49,7 +47,6 @@ import re
 import resource
 import select
 import signal
-import socket
 import stat
 import sys
 import tempfile
@@ -73,8 +70,6 @@ more (after the uid drop, a standard library under /root is out of reach). With 
 is what a server imports unless its config names its own ``preload`` list (``Sandbox(preload=...)``)."""
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_THREAD = 0x00020000, 0x10000000, 0x40000000, 0x00010000
-CLONE_PARENT = 0x00008000
-CLONE_NR = {"x86_64": 56, "aarch64": 220}
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
 PR_SET_PDEATHSIG, PR_SET_SECCOMP, PR_SET_NO_NEW_PRIVS, SECCOMP_MODE_FILTER = 1, 22, 38, 2
@@ -144,12 +139,6 @@ def _fork() -> int:
     if pid < 0:
         raise OSError(ctypes.get_errno(), "fork failed")
     return pid
-
-
-# clone(2) as fork(2), but the child's parent is the caller's parent (the server), which waits for it.
-# The raw system call, GIL held: only the zygote (single-threaded, see Server.start_zygote) makes it.
-_clone = ctypes.PyDLL(None, use_errno=True)["syscall"]
-_clone.argtypes, _clone.restype = (ctypes.c_long,) * 5, ctypes.c_long
 
 
 def _c(result: int) -> int:
@@ -364,7 +353,6 @@ class Server:
         self.devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         self.dying: int | None = None
         self.warm: _Running | None = None  # a batch child waiting for its next batch
-        self.zygote: socket.socket | None = None  # where to ask the zygote for a child (see start_zygote)
         # A child's stdin, stdout and stderr, made here (fewer pages for each child to copy).
         self.capture = _Capture(self.output_limit)
         stdout = io.TextIOWrapper(self.capture, encoding="utf-8", errors="strict", newline="\n", write_through=True)
@@ -524,6 +512,8 @@ class Server:
         os.mkdir(self.workdir, 0o700)
         if self.root:
             os.chown(self.workdir, self.uid, self.gid)
+        if self.landlock_abi:
+            self.workdir_rule.fd = os.open(self.workdir, os.O_PATH | os.O_CLOEXEC)
 
     def _fork(self, request: dict, parts: list[tuple[int, float]]) -> list[dict]:
         """Fork one child for ``request`` and judge its programs (see :meth:`_judge`); it ends with them."""
@@ -533,101 +523,25 @@ class Server:
         return self._judge(child, parts, started, request["mode"], keep=False)
 
     def _start(self, request: dict, *, batch: bool) -> _Running:
-        """A confined child in a fresh work dir: it reads ``request`` as the first line of its
-        requests pipe, and a batch child its batches after it."""
+        """Fork a confined child in a fresh work dir; a batch child reads its batches on fd 4."""
         self._fresh_workdir()
         r, w = os.pipe2(os.O_CLOEXEC)
-        requests_r, requests_w = os.pipe2(os.O_CLOEXEC)
-        try:
-            pid = self._spawn(w, requests_r, (r, requests_w))
-        finally:
-            os.close(w)
-            os.close(requests_r)
-        try:
-            _write_all(requests_w, _encode(request).encode("utf-8", "surrogatepass") + b"\n")
-        except OSError:
-            pass  # it is gone: its verdict says how
-        if not batch:
-            os.close(requests_w)
-            requests_w = -1
-        return _Running(pid, r, requests_w)
-
-    def _spawn(self, result_fd: int, requests_fd: int, ours: tuple[int, ...]) -> int:
-        """A child (see :class:`Child`) on these pipe ends, made by the zygote, or here when there is none."""
-        if self.zygote is not None:
-            try:
-                socket.send_fds(self.zygote, [b"c"], [result_fd, requests_fd])
-                answer = self.zygote.recv(8)
-            except OSError:
-                answer = b""
-            if len(answer) == 8:
-                pid = int.from_bytes(answer, "little", signed=True)
-                if pid < 0:
-                    raise OSError(-pid, f"clone failed: {os.strerror(-pid)}")
-                return pid
-            self._lost_zygote()
+        requests_r, requests_w = os.pipe2(os.O_CLOEXEC) if batch else (-1, -1)
         pid = _fork()
         if pid == 0:  # the child: never returns
             try:
-                for fd in ours:
-                    os.close(fd)
-                Child(self, result_fd, requests_fd).main()
+                os.close(r)
+                if batch:
+                    os.close(requests_w)
+                Child(self, request, w, requests_r).main()
             finally:
                 os._exit(70)
-        return pid
-
-    def start_zygote(self, hide: tuple[int, ...]) -> None:
-        """Fork the zygote, a copy of this server as it is now, which forks every child from here on.
-
-        Each fork write-protects the forking process's pages while its child lives, and whatever the
-        forking process then writes (reading answers, judging, replying) costs it a page copy. The
-        zygote writes almost nothing between forks, and its children (``CLONE_PARENT``) are this
-        server's own, which waits for them and reads their verdicts as before. Without the raw
-        ``clone`` (an unknown architecture), or once the zygote is gone, the server forks them
-        itself. ``hide``: the server's end of its protocol, which the zygote puts on /dev/null with
-        fds 0 and 1 (so that the client sees the server's end when the server's end comes).
-        """
-        nr = CLONE_NR.get(os.uname().machine)
-        if nr is None or _thread._count():
-            return
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = _fork()
-        if pid == 0:
-            try:
-                ours.close()
-                for fd in (0, 1, *hide):
-                    os.dup2(self.devnull, fd)  # the client's pipes: only the server holds them
-                _c(_prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0))
-                if os.getppid() == server_pid:
-                    self._zygote(theirs, nr)
-            finally:
-                os._exit(0)
-        theirs.close()
-        self.zygote, self.zygote_pid = ours, pid
-
-    def _zygote(self, requests: socket.socket, nr: int) -> None:
-        """The zygote's loop: for each pair of pipe ends the server sends, a child on them; its pid back."""
-        flags = CLONE_PARENT | signal.SIGCHLD
-        while True:
-            _, fds, _, _ = socket.recv_fds(requests, 1, 2)
-            if len(fds) != 2:
-                return  # the server is gone
-            pid = _clone(nr, flags, 0, 0, 0)
-            if pid == 0:
-                try:
-                    requests.close()
-                    Child(self, *fds).main()
-                finally:
-                    os._exit(70)
-            for fd in fds:
-                os.close(fd)
-            requests.send((pid if pid > 0 else -ctypes.get_errno()).to_bytes(8, "little", signed=True))
-
-    def _lost_zygote(self) -> None:
-        """The zygote died (it never should): fork children here from now on."""
-        self.zygote.close()
-        self.zygote = None
-        os.waitpid(self.zygote_pid, 0)
+        os.close(w)
+        if batch:
+            os.close(requests_r)
+        if self.landlock_abi:
+            os.close(self.workdir_rule.fd)
+        return _Running(pid, r, requests_w)
 
     def _judge(self, child: _Running, parts: list[tuple[int, float]], started: float, mode: str, *,
                keep: bool) -> list[dict]:
@@ -969,28 +883,15 @@ def _flush() -> None:
         _held.clear()
 
 
-_unread = bytearray()
-"""What a child read from its requests pipe past the line it took."""
-
-
-def _read_line(fd: int) -> bytes | None:
-    """The next line on ``fd``, None at its end."""
-    while (cut := _unread.find(b"\n")) < 0:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return None
-        _unread.extend(chunk)
-    line = bytes(_unread[: cut + 1])
-    del _unread[: cut + 1]
-    return line
-
-
 def _next_batch() -> list | None:
     """A batch child's next programs, one line on fd 4 (None when the server closed it), with the
     CPU limit they would have alone: what it used so far, and the batch's budget."""
-    data = _read_line(4)
-    if data is None:
-        return None
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(4, 1 << 16)
+        if not chunk:
+            return None
+        data += chunk
     programs = json.loads(data)["programs"]
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     soft = math.ceil(time.process_time() + sum(float(p["timeout"]) for p in programs)) + 1
@@ -1041,18 +942,14 @@ class _Discard(io.TextIOBase):
 class Child:
     """Everything after fork in the child: confinement, then the program, then os._exit."""
 
-    def __init__(self, server: Server, result_fd: int, requests_fd: int):
+    def __init__(self, server: Server, request: dict, result_fd: int, requests_fd: int = -1):
         self.server = server
-        self.request: dict = {}
+        self.request = request
         self.fd = result_fd
-        self.requests_fd = requests_fd  # its request, then a batch child's batches, one JSON line each
+        self.requests_fd = requests_fd  # a batch child's batches, one JSON line each
 
     def main(self) -> None:
         try:
-            self.request = json.loads(_read_line(self.requests_fd) or b"null")
-            if self.request["mode"] != "batch":
-                os.close(self.requests_fd)
-                self.requests_fd = -1
             self.confine()
         except BaseException as exc:  # fail closed: a layer the server found working must work here too
             _send({"k": "setup_failed", "detail": f"{type(exc).__name__}: {exc}"})
@@ -1113,7 +1010,6 @@ class Child:
     def _landlock(self) -> None:
         """Read only what the server listed; write only the work dir; no TCP; no signals out."""
         server = self.server
-        server.workdir_rule.fd = os.open(server.workdir, os.O_PATH | os.O_CLOEXEC)
         ruleset = _c(_syscall(LANDLOCK_CREATE, *server.ruleset, 0, 0))
         try:
             for rule in server.rules:
@@ -1326,7 +1222,6 @@ def main() -> None:
     server = Server(config)
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them
-    server.start_zygote(hide=(protocol.fileno(),))
     server.serve(requests, reply)
     server._retire()
     os._exit(0)  # nothing left to flush or clean (the client removes a host work dir): skip the teardown
