@@ -170,9 +170,11 @@ class DuckDBSandbox:
         """A cursor on a new, empty schema, and the schema's name."""
         self._schemas += 1
         name = f"db{self._schemas}"
-        self.con.execute(_statement("CREATE SCHEMA :name", name=exp.to_identifier(name)))
         cursor = self.con.cursor()
-        cursor.execute(_statement("SET search_path = :path", path=exp.Literal.string(name)))
+        cursor.execute(";\n".join([  # one call: half the time of two
+            _statement("CREATE SCHEMA :name", name=exp.to_identifier(name)),
+            _statement("SET search_path = :path", path=exp.Literal.string(name)),
+        ]))
         return cursor, name
 
     def drop(self, name: str) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-__all__ = ["FEATURES", "FEATURE_DOCS", "DIFFICULTIES", "detect_features", "classify_difficulty", "difficulty_counts"]
+__all__ = ["FEATURES", "FEATURE_DOCS", "DIFFICULTIES", "detect_features", "classify_difficulty", "difficulty_counts", "condition_clauses"]
 
 DIFFICULTIES = ("easy", "medium", "hard", "extra")
 """Difficulty levels from easiest to hardest."""
@@ -305,6 +305,12 @@ def difficulty_counts(tree: exp.Expression) -> tuple[int, int, bool]:
             if joins or node.args.get("group") is not None:
                 joined_or_grouped = True
     return hard, clauses, joined_or_grouped
+
+
+def condition_clauses(condition: exp.Expression) -> int:
+    """The clauses ``condition`` adds to a query as the WHERE of its outermost SELECT, counted as
+    :func:`difficulty_counts` counts them (its atoms, and the clauses of any query inside it)."""
+    return len(_atoms(condition)) + difficulty_counts(condition)[1]
 
 
 def _tail_clauses(node: exp.Expression) -> int:

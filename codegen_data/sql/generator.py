@@ -71,7 +71,7 @@ from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 
 from ..grammar import Grammar
-from .features import DIFFICULTIES, FEATURES, classify_difficulty, detect_features, difficulty_counts
+from .features import DIFFICULTIES, FEATURES, classify_difficulty, condition_clauses, detect_features
 from .questions import SENTENCE_FRAMES, capitalize, join_words, literal_text, ordinal_rows, quoted_list, with_article
 from .schema import Column, Database, Table
 
@@ -160,8 +160,15 @@ class _Ctx:
         return name
 
 
+_WEIGHTS: dict[tuple[int, str], tuple[Grammar, dict[str, float]]] = {}  # (id(grammar), path) -> its table
+
+
 def _weights_at(grammar: Grammar, dotted: str) -> dict[str, float]:
-    """The ``name = weight`` table at a dotted path (``predicates.category``) of the grammar."""
+    """The ``name = weight`` table at a dotted path (``predicates.category``) of the grammar, read and
+    checked once per grammar and path (a candidate reads a dozen): callers only read it."""
+    cached = _WEIGHTS.get((id(grammar), dotted))
+    if cached is not None and cached[0] is grammar:  # holding the grammar keeps its id from being reused
+        return cached[1]
     node: Any = grammar.data
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -172,6 +179,7 @@ def _weights_at(grammar: Grammar, dotted: str) -> dict[str, float]:
         if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
             raise ValueError(f"grammar {grammar.name!r}: [{dotted}].{name} must be a non-negative number")
         weights[name] = float(w)
+    _WEIGHTS[(id(grammar), dotted)] = (grammar, weights)
     return weights
 
 
@@ -2026,8 +2034,7 @@ def _plan_rows_hard(ctx: _Ctx, kinds: list[str], *, clauses: tuple[int, int] = (
 
 def _clause_count(pred: exp.Expression) -> int:
     """Clauses a predicate adds to a query, counted as classify_difficulty counts them."""
-    _, clauses, _ = difficulty_counts(exp.select("x").where(pred.copy()))
-    return clauses
+    return condition_clauses(pred)
 
 
 # --- derived tables, CTEs, set operations ---------------------------------------------------------

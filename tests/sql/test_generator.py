@@ -422,3 +422,22 @@ def test_grammar_names_match_the_code():
     assert set(GRAMMAR.data["plans"]) == set(DIFFICULTIES)
     for shape, frames in SENTENCE_FRAMES.items():
         assert set(frames) == set(GRAMMAR.data["phrasing"]), shape
+
+
+def test_condition_clauses_counts_a_condition_as_the_where_of_a_query():
+    # The generator budgets clauses with condition_clauses; it must count as difficulty_counts does
+    # for the condition placed under a one-column SELECT (what it replaced, without a parse or copies).
+    from sqlglot import exp
+
+    from codegen_data.sql.features import condition_clauses, difficulty_counts
+
+    checked = 0
+    for level in DIFFICULTIES:
+        for seed in range(24):
+            _, candidate = _generate(seed, level)
+            for clause in candidate.tree.find_all(exp.Where, exp.Having):
+                for condition in [clause.this, *clause.this.find_all(exp.Condition)]:
+                    expected = difficulty_counts(exp.select("x").where(condition.copy()))[1]
+                    assert condition_clauses(condition) == expected, condition.sql()
+                    checked += 1
+    assert checked > 500
