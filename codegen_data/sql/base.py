@@ -71,6 +71,14 @@ class SqlCandidate:
     target: str
 
     @functools.cached_property
+    def group(self) -> str:
+        """Its record's ``group``, the query's structure key (:func:`~codegen_data.groups.sql_structure_key`),
+        computed once: before anything runs (:meth:`SqlTask.group_of`) and for the record."""
+        q = self.query
+        # With rendered_again set, q.tree is parse(q.sql) (the SQL was built as rendered): no second parse.
+        return sql_structure_key(q.sql, q.tree if q.rendered_again is not None else None)
+
+    @functools.cached_property
     def tables(self) -> frozenset[str]:
         """Every table name the query reads (CTE names too: they match no table of the database)."""
         return frozenset(t.name for t in self.query.tree.find_all(exp.Table))
@@ -135,6 +143,10 @@ class SqlTask(Task):
         q = candidate.query
         return {"db_id": candidate.spec.db_id, "sql": q.sql, "question": q.question, "difficulty": q.difficulty}
 
+    def group_of(self, candidate: SqlCandidate) -> str:
+        """Known before the query runs: a candidate of a structure the run kept is not executed."""
+        return candidate.group
+
     # execute ----------------------------------------------------------------------------------
     @property
     def sessions(self) -> SessionCache:
@@ -197,8 +209,7 @@ class SqlTask(Task):
             "verified_engines": engines,
         }
         record.update(extra or {})
-        # With rendered_again set, q.tree is parse(q.sql) (the SQL was built as rendered): no second parse.
-        record["group"] = sql_structure_key(q.sql, q.tree if q.rendered_again is not None else None)
+        record["group"] = candidate.group
         spec = candidate.spec
         record["meta"] = {
             "seed": self.seed,
