@@ -211,10 +211,15 @@ class DuckDBSession:
             self.con, self._schema = sandbox.cursor()
         self._db = db
         self._loaded: set[str] = set()
-        # Parsed once: executing a parsed statement skips DuckDB's parser (con.begin() and
-        # con.rollback() execute these same two statements from their text each time).
-        self._begin, self._rollback = self.con.extract_statements("BEGIN TRANSACTION; ROLLBACK")
         self.load(tables)
+
+    @functools.cached_property
+    def _transaction(self) -> tuple[Any, Any]:
+        """BEGIN and ROLLBACK, parsed once per session (also for subclasses with their own constructor):
+        executing a parsed statement skips DuckDB's parser, where con.begin() and con.rollback()
+        execute these same two statements from their text each time."""
+        begin, rollback = self.con.extract_statements("BEGIN TRANSACTION; ROLLBACK")
+        return begin, rollback
 
     def load(self, tables: Collection[str] | None = None) -> None:
         """Load the database's ``tables`` (every table when None) that are not loaded yet."""
@@ -248,7 +253,8 @@ class DuckDBSession:
         kind = statements[0].type.name
         if kind not in _READ_ONLY_STATEMENTS:
             return QueryResult("refused", error=f"only read-only queries run here, not {kind}")
-        self.con.execute(self._begin)
+        begin, rollback = self._transaction
+        self.con.execute(begin)
         token = _WATCHDOG.arm(self.con, budget)
         try:
             cursor = self.con.execute(statements[0])  # the parsed statement: DuckDB does not parse it again
@@ -261,7 +267,7 @@ class DuckDBSession:
         finally:
             _WATCHDOG.disarm(token)
             try:
-                self.con.execute(self._rollback)
+                self.con.execute(rollback)
             except duckdb.Error:
                 pass
         if len(raw) > limit:
