@@ -118,20 +118,25 @@ class HelperProcess:
     def close(self) -> None:
         close_all([self])
 
-    def request_exit(self) -> bool:
-        """Ask it to exit (``{"op": "exit"}``, then end of input); False if it could not be asked."""
+    def request_exit(self, *, interrupt: bool = False) -> bool:
+        """Ask it to exit: ``{"op": "exit"}`` (it exits when it reads it), or with ``interrupt`` a
+        SIGTERM (a generation worker then stops after the item at hand); then end of input. False if
+        it could not be asked."""
         try:
-            self.send({"op": "exit"})
+            if interrupt:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            else:
+                self.send({"op": "exit"})
             self.proc.stdin.close()  # type: ignore[union-attr]
         except (OSError, ValueError):
             return False
         return True
 
 
-def close_all(helpers: list[HelperProcess]) -> None:
-    """Ask every helper to exit first, so they exit side by side, then wait for each (up to its
-    ``close_timeout``) and kill the ones that did not."""
-    asked = [(helper, helper.request_exit()) for helper in helpers]
+def close_all(helpers: list[HelperProcess], *, interrupt: tuple[HelperProcess, ...] = ()) -> None:
+    """Ask every helper to exit first (those in ``interrupt`` by SIGTERM), so they exit side by side,
+    then wait for each (up to its ``close_timeout``) and kill the ones that did not."""
+    asked = [(helper, helper.request_exit(interrupt=helper in interrupt)) for helper in helpers]
     start = time.monotonic()
     for helper, ok in asked:
         if not ok or not wait_exit(helper.proc, helper.close_timeout - (time.monotonic() - start)):

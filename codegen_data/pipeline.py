@@ -303,12 +303,17 @@ def ordered_outcomes(
     pool = pool_factory(init, deadline) if pool_factory else WorkerPool(workers, init, item_deadline=deadline)
     size = getattr(pool, "chunk_size", CHUNK)
     announce = None if plan.keep_duplicates else getattr(pool, "announce", None)
+    messages = pool.run(next_chunk)
     try:
-        for message in pool.run(next_chunk):
+        for message in messages:
             yield from in_order(message)
+            if all(s.done or s.exhausted and s.emitted >= s.next_index for s in states.values()):
+                break  # every task has what it needs: chunks still running are not waited for
     except BaseException:
         pool.kill()
         raise
+    finally:
+        messages.close()
     pool.close()
 
 

@@ -147,7 +147,9 @@ class WorkerPool:
         self._fill(fresh, next_chunk)
 
     def close(self) -> None:
-        close_all(self.workers)  # they exit side by side
+        """Stop every worker, side by side; one still on a chunk (the run stopped before needing it)
+        is interrupted rather than left to finish it."""
+        close_all(self.workers, interrupt=tuple(w for w in self.workers if w.chunk is not None))
         self.workers.clear()
         self.selector.close()
 

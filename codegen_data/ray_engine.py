@@ -134,6 +134,12 @@ class RayPool:
         self._in_flight.clear()
 
     def close(self) -> None:
+        """Shards still running (the run stopped before needing them) finish, and their files go."""
+        refs = list(self._in_flight)
+        if refs:
+            self.ray.wait(refs, num_returns=len(refs))
+        for chunk in self._in_flight.values():
+            shard_path(self.raw_dir, chunk).unlink(missing_ok=True)
         self._in_flight.clear()
 
 

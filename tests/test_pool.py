@@ -115,3 +115,15 @@ def test_close_lets_every_worker_exit_by_itself_and_stop_its_sandbox_servers():
     pool.close()
     assert [p.returncode for p in procs] == [0, 0]  # each exited on its own, none was killed
     assert servers and not any(_alive(pid) for pid in servers)
+
+
+def test_close_interrupts_a_worker_still_on_a_chunk_and_it_still_exits_cleanly():
+    pool = WorkerPool(1, _init(), item_deadline=60)  # text_to_sql answers item by item
+    chunks = iter([Chunk("text_to_sql", 0, 4), Chunk("text_to_sql", 4, 100_000)])
+    for message in pool.run(lambda: next(chunks, None)):
+        if message["i"] >= 6:  # inside the long chunk (hours of work): stop here
+            break
+    worker = pool.workers[0]
+    assert worker.chunk == Chunk("text_to_sql", 4, 100_000)
+    pool.close()
+    assert worker.proc.returncode == 0  # it stopped mid-chunk on SIGTERM, by itself, not killed
