@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from codegen_data.pipeline import plan_generation, run_generation
+
 TASKS = "text_to_sql,py_output"
 N = 360  # > SHARD candidates per task, so kills land before, between and after committed shards
 
@@ -202,3 +204,25 @@ def test_a_torn_or_empty_shard_is_redone_not_trusted(tmp_path):
     summary = run_generation(plan, out, workers=2, mode="resume")
     assert 0 < summary.resumed_records < 300
     assert data_files(out) == data_files(reference)
+
+
+def test_the_finished_dataset_is_flushed_to_disk_before_its_shards_go(tmp_path, monkeypatch):
+    import codegen_data.export.dataset as dataset
+
+    synced = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(dataset.os, "fsync", recording_fsync)
+    out = tmp_path / "out"
+    run_generation(plan_generation(["text_to_sql"], n=3, seed=0), out, workers=1)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert "databases" in {f.split("/")[0] for f in files}
+    staged = str(out / ".partial" / "final")
+    for rel in files:  # each final file was flushed where it was assembled, before it was moved into place
+        assert f"{staged}/{rel}" in synced, rel
+    assert str(out) in synced  # and the renames that put the dataset in place
+    assert synced.index(str(out)) > max(synced.index(f"{staged}/{rel}") for rel in files)

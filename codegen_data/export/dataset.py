@@ -107,6 +107,27 @@ def _os_error(exc: OSError, path: Path) -> OutputError:
     return OutputError(f"cannot write to {path}: {exc.strerror or exc}")
 
 
+def _fsync(path: Path | str) -> None:
+    """Flush ``path`` (a file, or a directory's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP) or not os.path.isdir(path):
+            raise  # some file systems cannot sync a directory; a file must sync
+    finally:
+        os.close(fd)
+
+
+def _sync_tree(root: Path) -> None:
+    """Every file and directory under ``root`` (and ``root``) flushed to disk: a power cut after the
+    dataset replaces its shards must not leave empty files behind (the shards are fsynced as written)."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            _fsync(os.path.join(folder, name))
+        _fsync(folder)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     try:
         write_atomic(path, data)
@@ -359,6 +380,7 @@ class DatasetWriter:
             manifest = self._manifest(staging, complete)
             (staging / "README.md").write_text(render_card(manifest), encoding="utf-8")
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            _sync_tree(staging)  # on disk before the shards it was assembled from are deleted
             self._move_into_place(staging)
         except OutputError:
             raise
@@ -470,4 +492,5 @@ class DatasetWriter:
             new = staging / entry
             if new.exists():
                 os.replace(new, old)
+        _fsync(self.out_dir)  # the renames too
         shutil.rmtree(self.partial)
