@@ -1,11 +1,12 @@
-"""Writing a file whole or not at all."""
+"""Writing a file whole or not at all, and flushing what was written to disk."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["write_atomic", "fsync_path", "sync_tree"]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -23,3 +24,23 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def fsync_path(path: Path | str) -> None:
+    """Flush ``path`` (a file, or a directory's entries) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP) or not os.path.isdir(path):
+            raise  # some file systems cannot sync a directory; a file must sync
+    finally:
+        os.close(fd)
+
+
+def sync_tree(root: Path | str) -> None:
+    """Every file and directory under ``root`` (and ``root``) flushed to disk."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fsync_path(os.path.join(folder, name))
+        fsync_path(folder)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import __version__
-from .._files import write_atomic
+from .._files import fsync_path, sync_tree, write_atomic
 from ..grammar import load_grammar
 from ..task import ConfigError, Task
 from .card import render_card
@@ -105,27 +105,6 @@ def _os_error(exc: OSError, path: Path) -> OutputError:
     if exc.errno == errno.EFBIG:
         return OutputError(f"file size limit reached writing {path}: raise it (ulimit -f), then rerun with --resume")
     return OutputError(f"cannot write to {path}: {exc.strerror or exc}")
-
-
-def _fsync(path: Path | str) -> None:
-    """Flush ``path`` (a file, or a directory's entries) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP) or not os.path.isdir(path):
-            raise  # some file systems cannot sync a directory; a file must sync
-    finally:
-        os.close(fd)
-
-
-def _sync_tree(root: Path) -> None:
-    """Every file and directory under ``root`` (and ``root``) flushed to disk: a power cut after the
-    dataset replaces its shards must not leave empty files behind (the shards are fsynced as written)."""
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            _fsync(os.path.join(folder, name))
-        _fsync(folder)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -380,7 +359,9 @@ class DatasetWriter:
             manifest = self._manifest(staging, complete)
             (staging / "README.md").write_text(render_card(manifest), encoding="utf-8")
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            _sync_tree(staging)  # on disk before the shards it was assembled from are deleted
+            # On disk before the shards it was assembled from are deleted: a power cut must not leave
+            # empty data files and nothing to resume from (the shards are fsynced as they are written).
+            sync_tree(staging)
             self._move_into_place(staging)
         except OutputError:
             raise
@@ -492,5 +473,5 @@ class DatasetWriter:
             new = staging / entry
             if new.exists():
                 os.replace(new, old)
-        _fsync(self.out_dir)  # the renames too
+        fsync_path(self.out_dir)  # the renames too
         shutil.rmtree(self.partial)
