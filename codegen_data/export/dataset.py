@@ -208,7 +208,7 @@ class DatasetWriter:
             if self.mode == "resume" and saved is not None:
                 for stale in (self.partial / "shards").rglob("*.tmp"):
                     stale.unlink()
-                self._buffer_start = {name: self._shards(name)[1] for name in self.tasks}
+                self._buffer_start = {name: sum(data.count(b"\n") for data in self._shard_data(name)) for name in self.tasks}
                 return "resumed"
             for child in self.partial.iterdir():  # a fresh start: drop an old partial run, keep the lock
                 if child.name != "lock":
@@ -232,29 +232,30 @@ class DatasetWriter:
         return value if isinstance(value, dict) else {}
 
     # committed shards -------------------------------------------------------------------------
-    def _shards(self, task: str) -> tuple[list[Path], int]:
-        """The task's shard files that continue each other from index 0 (a gap ends the list), and
-        the first index they do not cover."""
+    def _shard_data(self, task: str) -> Iterator[bytes]:
+        """The bytes of each of the task's shards that continue each other from index 0, one shard at
+        a time, each file read once (a gap, or a torn or foreign shard, ends them)."""
         folder = self.partial / "shards" / task
         if not folder.is_dir():
-            return [], 0
+            return
         found = {int(p.stem): p for p in folder.glob("*.jsonl") if p.stem.isdigit()}
-        chain, at = [], 0
+        at = 0
         while at in found:
             data = found[at].read_bytes()
             count = data.count(b"\n")
             if not count or not data.endswith(b"\n") or not data.startswith(b'{"i":%d,' % at):
-                break  # torn or foreign: the run goes on from here and rewrites it
-            chain.append(found[at])
+                return  # torn or foreign: the run goes on from here and rewrites it
+            yield data
             at += count
-        return chain, at
+
+    def _committed_lines(self, task: str) -> Iterator[str]:
+        for data in self._shard_data(task):
+            yield from data.decode("utf-8").split("\n")[:-1]  # [:-1]: the nothing after the last newline
 
     def committed(self, task: str) -> Iterator[dict[str, Any]]:
         """The task's committed outcomes in index order: ``{"i", "split", "record"}`` or ``{"i", "reject"}``."""
-        for path in self._shards(task)[0]:
-            with path.open(encoding="utf-8") as f:
-                for line in f:
-                    yield json.loads(line)
+        for line in self._committed_lines(task):
+            yield json.loads(line)
 
     # streaming -------------------------------------------------------------------------------
     def add_record(self, task: str, index: int, split: str, record: dict[str, Any]) -> None:
@@ -377,17 +378,14 @@ class DatasetWriter:
         A line's record (or reject) is copied as the text it was committed as, which is what encoding
         it again would give; only lines committed before this run started are decoded, to be counted."""
         counted_from = self._counted_from[task]
-        for path in self._shards(task)[0]:
-            with path.open(encoding="utf-8") as f:
-                for line in f:
-                    line = line.rstrip("\n")
-                    head = _RECORD_HEAD.match(line) or _REJECT_HEAD.match(line)
-                    if head is not None and int(head.group(1)) >= counted_from:  # counted when it was added
-                        body = line[head.end():-1] + "\n"
-                        (split_files[head.group(2)] if head.lastindex == 2 else rejects).write(body)
-                        continue
-                    outcome = json.loads(line)
-                    self._copy_decoded(task, outcome, split_files, rejects, count=outcome["i"] < counted_from)
+        for line in self._committed_lines(task):
+            head = _RECORD_HEAD.match(line) or _REJECT_HEAD.match(line)
+            if head is not None and int(head.group(1)) >= counted_from:  # counted when it was added
+                body = line[head.end():-1] + "\n"
+                (split_files[head.group(2)] if head.lastindex == 2 else rejects).write(body)
+                continue
+            outcome = json.loads(line)
+            self._copy_decoded(task, outcome, split_files, rejects, count=outcome["i"] < counted_from)
 
     def _copy_decoded(self, task: str, line: dict[str, Any], split_files: dict[str, Any], rejects: Any, *, count: bool) -> None:
         if "record" in line:
