@@ -218,7 +218,10 @@ def _group_key(task: str, group: str) -> str:
 
 
 def _structure_duplicate(group: str) -> dict[str, Any]:
-    return {"reason": DUPLICATE_STRUCTURE, "detail": "same group as a kept record", "candidate": {"group": group}}
+    """The reject of a candidate of a kept group, the same whether or not a worker skipped it."""
+    reject = Task.duplicate(group).as_message()
+    del reject["group"]  # named in its candidate already
+    return reject
 
 
 PoolFactory = Callable[[dict[str, Any], float], Any]

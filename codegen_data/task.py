@@ -35,6 +35,13 @@ class Reject:
     candidate: dict[str, Any] = field(default_factory=dict)  # what was rejected, for rejects.jsonl
     group: str | None = None  # the candidate's group, when the task names it before anything runs
 
+    def as_message(self) -> dict[str, Any]:
+        """The ``reject`` of a worker's outcome message (the parent writes it to rejects.jsonl)."""
+        message = {"reason": self.reason, "detail": self.detail, "candidate": self.candidate}
+        if self.group is not None:
+            message["group"] = self.group
+        return message
+
 
 DUPLICATE_STRUCTURE = "duplicate_structure"
 """The reason of a candidate whose group a record kept earlier has (see :meth:`Task.group_of`)."""
@@ -151,17 +158,28 @@ class Task(ABC):
 
     # The chain. ``process`` is all a worker calls; each step is small and overridable.
     def process(self, index: int) -> dict[str, Any] | Reject:
-        candidate = self.generate(index)
+        candidate = self.candidate(index)
         if isinstance(candidate, Reject):
             return candidate
-        group = self.group_of(candidate)
-        if group is not None and group in self.known_groups:
-            return self.duplicate(group)
         execution = self.execute(candidate)
         verdict = self.verify(candidate, execution)
         if verdict is not None:
-            return Reject(verdict.reason, verdict.detail, self.describe(candidate), group=group)
+            return self.rejected(candidate, verdict)
         return self.to_record(index, candidate, execution)
+
+    def candidate(self, index: int) -> Any | Reject:
+        """:meth:`generate`, or the duplicate reject when the candidate's group is one the run has
+        kept (then it is not run)."""
+        candidate = self.generate(index)
+        if not isinstance(candidate, Reject):
+            group = self.group_of(candidate)
+            if group is not None and group in self.known_groups:
+                return self.duplicate(group)
+        return candidate
+
+    def rejected(self, candidate: Any, verdict: Reject) -> Reject:
+        """The reject of a candidate that failed ``verdict``: what it was, and its group."""
+        return Reject(verdict.reason, verdict.detail, self.describe(candidate), group=self.group_of(candidate))
 
     def group_of(self, candidate: Any) -> str | None:
         """The ``group`` its record would have, if the task can tell before running anything (else

@@ -61,10 +61,7 @@ def _outcome(task: Task, index: int) -> dict[str, Any]:
 
 def _message(task: Task, index: int, result: dict[str, Any] | Reject) -> dict[str, Any]:
     if isinstance(result, Reject):
-        reject = {"reason": result.reason, "detail": result.detail, "candidate": result.candidate}
-        if result.group is not None:
-            reject["group"] = result.group
-        return {"task": task.name, "i": index, "reject": reject}
+        return {"task": task.name, "i": index, "reject": result.as_message()}
     return {"task": task.name, "i": index, "record": result}
 
 

@@ -155,12 +155,7 @@ class ProgramTask(Task):
     def process_many(self, indices: Iterable[int]) -> list[dict[str, Any] | Reject]:
         """``[process(i) for i in indices]``, with the programs of all the items run in one batch per hash seed."""
         indices = list(indices)
-        candidates: list[ProgramCandidate | Reject] = []
-        for i in indices:
-            candidate = self.generate(i)
-            if not isinstance(candidate, Reject) and self.group_of(candidate) in self.known_groups:
-                candidate = self.duplicate(self.group_of(candidate))  # a kept record has its structure: not run
-            candidates.append(candidate)
+        candidates = [self.candidate(i) for i in indices]
         live = [c for c in candidates if not isinstance(c, Reject)]
         executions = self.execute_many(live)
         verdicts = self.verify_many(list(zip(live, executions)))
@@ -172,7 +167,7 @@ class ProgramTask(Task):
                 continue
             _, execution, verdict = next(done)
             if verdict is not None:
-                outcomes.append(Reject(verdict.reason, verdict.detail, self.describe(candidate), group=self.group_of(candidate)))
+                outcomes.append(self.rejected(candidate, verdict))
             else:
                 outcomes.append(self.to_record(index, candidate, execution))
         return outcomes
