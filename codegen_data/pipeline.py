@@ -190,11 +190,13 @@ class _Deduplicator:
         return not self.keep and _group_key(task, group) in self._groups
 
     def reason(self, record: dict[str, Any]) -> str | None:
+        """Why a record is a duplicate (None: it is not, and is remembered as kept). A record that
+        names its ``group`` has had :meth:`group_kept` asked already; one that does not is its own group."""
         if self.keep:
             return None
         if record["id"] in self._ids:
             return "duplicate_exact"
-        if _group_key(*_group(record)) in self._groups:
+        if "group" not in record and self.group_kept(record["task"], record["id"]):
             return DUPLICATE_STRUCTURE
         self.remember(record)
         return None
@@ -284,7 +286,7 @@ def ordered_outcomes(
                 state.kept += 1
                 if announce is not None and "group" in record:
                     announce(raw["task"], record["group"])
-                yield Outcome(raw["task"], raw["i"], record=record, split=split_of(record.get("group", record["id"]), plan.splits))
+                yield Outcome(raw["task"], raw["i"], record=record, split=split_of(_group(record)[1], plan.splits))
             elif reason == DUPLICATE_STRUCTURE:
                 yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(_group(record)[1]))
             else:
