@@ -90,7 +90,8 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _INT32_SAFE = 2**30
-_DUCKDB = DuckDB()  # one instance: naming the dialect by its name makes a new one per render
+DUCKDB = DuckDB()
+"""The DuckDB dialect, one instance for the SQL modules: naming it by its name makes a new one per render."""
 
 
 @dataclass(frozen=True)
@@ -742,7 +743,7 @@ def _unique_outs(outs: list[_Out]) -> list[_Out]:
     shown: list[str] = []
     result = []
     for o in outs:
-        rendered = o.expr.sql(dialect=_DUCKDB)
+        rendered = o.expr.sql(dialect=DUCKDB)
         if rendered in shown:
             continue  # the same column twice adds nothing
         shown.append(rendered)
@@ -2398,9 +2399,9 @@ _PLANS: dict[str, Callable[[_Ctx], _Built]] = {
 
 def _candidate(tree: exp.Expression, question: str) -> QueryCandidate:
     # Normalize through one render/parse so the tree is exactly what parsing the SQL gives.
-    built = _DUCKDB.generate(tree, copy=False)  # the built tree is not used again
-    tree = sqlglot.parse_one(built, read=_DUCKDB)
-    sql = _DUCKDB.generate(tree, copy=False)  # rendering leaves the tree as parsed (tests/sql/test_verify.py)
+    built = DUCKDB.generate(tree, copy=False)  # the built tree is not used again
+    tree = sqlglot.parse_one(built, read=DUCKDB)
+    sql = DUCKDB.generate(tree, copy=False)  # rendering leaves the tree as parsed (tests/sql/test_verify.py)
     return QueryCandidate(
         # Rendering parse(built) gave sql; when sql == built, that was already the round trip of sql.
         rendered_again=sql if sql == built else None,

@@ -12,17 +12,14 @@ from typing import Callable, Iterator
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.dialects.duckdb import DuckDB
 
 from ..task import Reject
 from .comparator import DEFAULT_COMPARATOR
 from .executor import QueryResult
-from .generator import QueryCandidate
+from .generator import DUCKDB, QueryCandidate
 from .runtime import DatabaseSessions
 
 __all__ = ["SqlExecution", "CHECKS", "run_checks", "second_engine", "predicate_ablations", "ablation_sqls"]
-
-_DUCKDB = DuckDB()  # one instance: naming the dialect by its name makes a new one per render
 
 
 @dataclass
@@ -44,7 +41,7 @@ def check_round_trip(c: QueryCandidate, x: SqlExecution) -> Reject | None:
     again = c.rendered_again
     if again is None:
         try:
-            again = _DUCKDB.generate(sqlglot.parse_one(c.sql, read=_DUCKDB), copy=False)
+            again = DUCKDB.generate(sqlglot.parse_one(c.sql, read=DUCKDB), copy=False)
         except sqlglot.errors.ParseError as exc:
             return Reject("round_trip_parse_error", str(exc).splitlines()[0][:200])
     return None if again == c.sql else Reject("round_trip_mismatch", again[:300])
@@ -116,7 +113,7 @@ def check_order_ties(c: QueryCandidate, x: SqlExecution) -> Reject | None:
         unlimited = tree.copy()
         unlimited.set("limit", None)
         unlimited.set("offset", None)
-        full = x.sessions.duckdb.run(_DUCKDB.generate(unlimited, copy=False))  # a copy of our own
+        full = x.sessions.duckdb.run(DUCKDB.generate(unlimited, copy=False))  # a copy of our own
     if not full.ok:
         return None
     rows = full.rows
@@ -148,11 +145,11 @@ def predicate_ablations(tree: exp.Expression) -> list[exp.Expression]:
     variants = []
     clauses = list(tree.find_all(exp.Where, exp.Having))
     for k, clause in enumerate(clauses):
-        conjuncts = list(clause.this.flatten()) if isinstance(clause.this, exp.And) else [clause.this]
+        conjuncts = _conjuncts(clause.this)
         for j in range(len(conjuncts)):
             copy = tree.copy()
             target = list(copy.find_all(exp.Where, exp.Having))[k]
-            parts = list(target.this.flatten()) if isinstance(target.this, exp.And) else [target.this]
+            parts = _conjuncts(target.this)
             rest = [p for i, p in enumerate(parts) if i != j]
             if rest:
                 target.set("this", exp.and_(*rest, copy=False) if len(rest) > 1 else rest[0])
@@ -183,7 +180,7 @@ def ablation_sqls(tree: exp.Expression) -> Iterator[str]:
                     clause.set("this", exp.and_(*rest, copy=False) if len(rest) > 1 else rest[0])
                 else:
                     clause.pop()
-                sql = _DUCKDB.generate(tree, copy=False)
+                sql = DUCKDB.generate(tree, copy=False)
             finally:
                 if rest:
                     clause.set("this", condition)
