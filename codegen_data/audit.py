@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._processes import HelperProcess
+from ._processes import HelperProcess, close_all
 from .task import ConfigError
 from .export.dataset import file_sha256
 from .sql.comparator import DEFAULT_COMPARATOR
@@ -539,10 +539,9 @@ def _run(batches: list[_Batch], workers: int, settings: dict[str, Any],
                 replace(worker, "no answer before the deadline (the audit worker was killed)")
     finally:
         for worker in pool:
-            if worker.batch is None:
-                worker.close()
-            else:
+            if worker.batch is not None:
                 worker.kill()
+        close_all([w for w in pool if w.batch is None])  # side by side
         selector.close()
 
 

@@ -59,7 +59,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._files import write_atomic
-from ._processes import HelperProcess, cpu_slots, protocol_stream
+from ._processes import HelperProcess, close_all, cpu_slots, protocol_stream
 from .task import ConfigError
 
 __all__ = [
@@ -585,8 +585,7 @@ def _run(queue: list[list[_Unit]], records: Sequence[dict[str, Any]], workers: i
         for worker in pool:
             if worker.busy:
                 worker.kill()
-            else:
-                worker.close()
+        close_all([w for w in pool if not w.busy])  # side by side
         selector.close()
 
 
