@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-
 from ..sql.base import SqlCandidate, SqlConfig, SqlTask
 from ..scoring import Verdict
 from ..sql.comparator import DEFAULT_COMPARATOR
