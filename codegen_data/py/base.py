@@ -5,9 +5,10 @@ input in the sandbox, twice, under two PYTHONHASHSEEDs -> verify -> record. Gene
 runs in the sandbox's forked children, never in our process.
 
 A worker hands a chunk of indices to :meth:`ProgramTask.process_many`: the chunk's programs are
-generated first, then run together, one confined child per hash seed (``Sandbox.run_batch``: generated
-programs are trusted; predictions under evaluation never share a child), and each item comes out as
-``process(i)`` alone would make it.
+generated first, then run together in one confined child (``Sandbox.run_batch``: generated programs are
+trusted; predictions under evaluation never share a child), then those that ran to completion run
+again in a child of the second hash seed; each item comes out as ``process(i)`` alone would make it.
+One after the other, not side by side: a worker uses one core, so ``--workers N`` means N cores.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .._seeding import stable_hash
 from ..grammar import load_grammar
 from ..scoring import Verdict
 from ..groups import python_structure_key
-from ..sandbox import ProgramResult, Sandbox, run_batches
+from ..sandbox import ProgramResult, Sandbox
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .analysis import analyze
 from .generator import DIFFICULTIES, Program, generate_program
@@ -71,7 +72,7 @@ class ProgramCandidate:
 @dataclass
 class ProgramExecution:
     first: ProgramResult  # PYTHONHASHSEED 0
-    second: ProgramResult | None  # PYTHONHASHSEED 1, run only when the first passed
+    second: ProgramResult | None  # PYTHONHASHSEED 1, run only when the first ran to completion
 
 
 _SANDBOXES: dict[tuple, Sandbox] = {}
@@ -227,13 +228,17 @@ class ProgramTask(Task):
         return self.execute_many([candidate])[0]
 
     def execute_many(self, candidates: list[ProgramCandidate]) -> list[ProgramExecution]:
-        """Each candidate on its inputs under both hash seeds, the two batches at the same time."""
+        """Each candidate on its inputs under hash seed 0, then those that ran to completion (check 1 of
+        :meth:`check_program`) again under hash seed 1: the second run only matters to check 2."""
         programs = [(c.program.code, c.program.entry_point, list(c.inputs)) for c in candidates]
         if not programs:
             return []
-        firsts, seconds = run_batches([(self.sandbox(0), programs), (self.sandbox(1), programs)])
-        # The second seed matters only where the first run passed (it was run anyway, beside it).
-        return [ProgramExecution(first, second if first.status == "ok" else None) for first, second in zip(firsts, seconds)]
+        firsts = self.sandbox(0).run_batch(programs)
+        again = [k for k, (c, first) in enumerate(zip(candidates, firsts)) if self.incomplete(c, first) is None]
+        seconds: list[ProgramResult | None] = [None] * len(firsts)
+        for k, second in zip(again, self.sandbox(1).run_batch([programs[k] for k in again]) if again else []):
+            seconds[k] = second
+        return [ProgramExecution(first, second) for first, second in zip(firsts, seconds)]
 
     # verify -----------------------------------------------------------------------------------
     def intended_exceptions(self, program: Program) -> set[str]:
@@ -264,14 +269,9 @@ class ProgramTask(Task):
         p = candidate.program
         first = execution.first
         # 1. Every input runs to completion within budget, or raises the exception the task intends.
-        if first.status != "ok":
-            return Reject(f"program_{first.status}", first.error or "")
-        intended = self.intended_exceptions(p)
-        for call, arg in zip(first.calls, candidate.inputs):
-            if call.status == "error" and call.exception in intended:
-                continue
-            if call.status != "ok":
-                return Reject(f"call_{call.status}", f"{p.entry_point}({arg}): {call.exception or call.status}")
+        incomplete = self.incomplete(candidate, first)
+        if incomplete is not None:
+            return incomplete
         # 2. Deterministic under another PYTHONHASHSEED.
         second = execution.second
         if second is None or [_outcome(c) for c in second.calls] != [_outcome(c) for c in first.calls]:
@@ -293,6 +293,19 @@ class ProgramTask(Task):
         for call in first.calls:
             if call.status == "ok" and not literal_round_trips(call.output or ""):
                 return Reject("output_not_literal", (call.output or "")[:200])
+        return None
+
+    def incomplete(self, candidate: ProgramCandidate, first: ProgramResult) -> Reject | None:
+        """Check 1 of :meth:`check_program` on the first run: every input ran to completion within
+        budget, or raised the exception the program raises on purpose."""
+        if first.status != "ok":
+            return Reject(f"program_{first.status}", first.error or "")
+        intended = self.intended_exceptions(candidate.program)
+        for call, arg in zip(first.calls, candidate.inputs):
+            if call.status == "error" and call.exception in intended:
+                continue
+            if call.status != "ok":
+                return Reject(f"call_{call.status}", f"{candidate.program.entry_point}({arg}): {call.exception or call.status}")
         return None
 
     def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
