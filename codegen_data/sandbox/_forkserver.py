@@ -1,4 +1,5 @@
-"""The sandbox fork server: ``python3 -s -S -B _forkserver.py``, standard library only.
+"""The sandbox fork server: ``python3 -s -S -B -c "...; import _forkserver; _forkserver.main()"`` (see
+``client._BOOT``), standard library only.
 
 (Not ``-I``: it implies ``-E``, which ignores PYTHONHASHSEED; the client passes an environment of
 three variables, PATH, LANG and PYTHONHASHSEED, so nothing else from the outside gets in.)

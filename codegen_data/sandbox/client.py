@@ -29,6 +29,10 @@ from ._forkserver import remove_tree
 __all__ = ["CallResult", "ProgramResult", "Sandbox", "run_batches", "sandbox_layers"]
 
 SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
+# The server is imported from its directory, not run as a script: a script is compiled from source at
+# every start, a module comes from its cached bytecode (-B only keeps it from writing any): 6 ms less
+# CPU per server here. Its main() then drops that directory from sys.path.
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import _forkserver; _forkserver.main()"
 STATUSES = ("ok", "error", "timeout", "killed", "output_limit")
 OPTIONAL_LAYERS = ("namespaces", "uid_drop", "landlock", "seccomp")
 """Layers ``disable_layers`` can turn off (to diagnose a program that fails only when confined)."""
@@ -269,7 +273,7 @@ class _ServerProcess:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": str(config["hash_seed"])}
         self.owner = os.getpid()  # a forked copy of this process must not touch our server
         self.proc = subprocess.Popen(
-            [python, "-s", "-S", "-B", str(SERVER_SCRIPT)],
+            [python, "-s", "-S", "-B", "-c", _BOOT, str(SERVER_SCRIPT.parent)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -284,7 +288,7 @@ class _ServerProcess:
         self._finalizer = weakref.finalize(self, _stop, self.proc, self.selector, self.owner, self.cleanup)
         self.send(json.dumps(config).encode() + b"\n")
         # Its "ready" is read before its first answer, not here: several servers start side by side.
-        self.command = f"{python} -s -S -B {SERVER_SCRIPT}"
+        self.command = f"{python} -s -S -B -c '{_BOOT}' {SERVER_SCRIPT.parent}"
         self.setup: dict[str, Any] | None = None
 
     def _await_ready(self) -> None:
