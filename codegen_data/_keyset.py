@@ -8,13 +8,15 @@ deletes when the set is closed (or the process ends). Python sets of 100,000 ids
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 __all__ = ["KeySet"]
 
+_PAGE = 10_000  # keys read at a time when iterating
+
 
 class KeySet:
-    """``add``, ``update``, ``in`` and ``close``, as a set of ``str``."""
+    """``add``, ``update``, ``in``, iteration and ``close``, as a set of ``str``."""
 
     def __init__(self) -> None:
         self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
@@ -31,6 +33,19 @@ class KeySet:
 
     def update(self, keys: Iterable[str]) -> None:
         self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?)", ((key,) for key in keys))
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys in sorted order, read a page at a time (the set may change between pages)."""
+        last = None
+        while True:
+            if last is None:
+                page = self._db.execute("SELECT key FROM keys ORDER BY key LIMIT ?", (_PAGE,)).fetchall()
+            else:
+                page = self._db.execute("SELECT key FROM keys WHERE key > ? ORDER BY key LIMIT ?", (last, _PAGE)).fetchall()
+            yield from (key for (key,) in page)
+            if len(page) < _PAGE:
+                return
+            last = page[-1][0]
 
     def close(self) -> None:
         self._db.close()

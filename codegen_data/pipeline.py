@@ -201,6 +201,12 @@ class _Deduplicator:
         self.remember(record)
         return None
 
+    def kept_groups(self) -> Iterator[tuple[str, str]]:
+        """``(task, group)`` of every record remembered so far, streamed from disk."""
+        for key in self._groups:
+            task, _, group = key.partition("\x00")
+            yield task, group
+
     def remember(self, record: dict[str, Any]) -> None:
         """A record kept earlier (e.g. by the run being resumed)."""
         self._ids.add(record["id"])
@@ -308,6 +314,9 @@ def ordered_outcomes(
     pool = pool_factory(init, deadline) if pool_factory else WorkerPool(workers, init, item_deadline=deadline)
     size = getattr(pool, "chunk_size", CHUNK)
     announce = None if plan.keep_duplicates else getattr(pool, "announce", None)
+    earlier = getattr(pool, "announce_earlier", None)
+    if announce is not None and earlier is not None:
+        earlier(dedup.kept_groups())  # a resumed run's workers skip the groups it kept before, too
     messages = pool.run(next_chunk)
     try:
         for message in messages:

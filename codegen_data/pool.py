@@ -14,11 +14,13 @@ from __future__ import annotations
 import selectors
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ._processes import HelperProcess, close_all, cpu_slots
 
 __all__ = ["WorkerPool", "Chunk"]
+
+_KEPT_BATCH = 10_000  # groups per "kept" message of announce_earlier
 
 
 @dataclass
@@ -83,6 +85,25 @@ class WorkerPool:
         candidates of that group instead of running them (a fresh worker hears only later groups)."""
         for worker in self.workers:
             worker.news.setdefault(task, []).append(group)
+
+    def announce_earlier(self, groups: Iterable[tuple[str, str]]) -> None:
+        """``(task, group)`` pairs the run kept before these workers started (a resumed run's): sent
+        to each worker now, before any chunk, a batch at a time, so that none is held here."""
+        batch: dict[str, list[str]] = {}
+        for n, (task, group) in enumerate(groups, 1):
+            batch.setdefault(task, []).append(group)
+            if n % _KEPT_BATCH == 0:
+                self._tell(batch)
+                batch = {}
+        self._tell(batch)
+
+    def _tell(self, groups: dict[str, list[str]]) -> None:
+        for worker in self.workers:
+            for task, names in groups.items():
+                try:
+                    worker.send({"op": "kept", "task": task, "groups": names})
+                except OSError:  # it died: run() replaces it
+                    break
 
     def _spawn(self, cpu: int | None) -> _Worker:
         worker = _Worker(self.init_message, cpu)

@@ -3,8 +3,10 @@ kept group gives the same outcome as one that runs it."""
 
 import pytest
 
+from codegen_data import _keyset
 from codegen_data._keyset import KeySet
-from codegen_data.pipeline import ordered_outcomes, plan_generation
+from codegen_data.pipeline import _Deduplicator, ordered_outcomes, plan_generation
+from codegen_data.pool import Chunk, WorkerPool
 from codegen_data.registry import get_task
 
 
@@ -17,6 +19,17 @@ def test_keyset_is_a_set_of_strings():
         keys.update(["b", "c\x00d", "é"])
         assert all(k in keys for k in ("a", "b", "c\x00d", "é"))
         assert "c" not in keys and "" not in keys
+    finally:
+        keys.close()
+
+
+def test_a_keyset_iterates_its_keys_sorted_a_page_at_a_time(monkeypatch):
+    monkeypatch.setattr(_keyset, "_PAGE", 2)
+    keys = KeySet()
+    try:
+        assert list(keys) == []
+        keys.update(["d", "a", "c\x00d", "b", "é"])
+        assert list(keys) == ["a", "b", "c\x00d", "d", "é"]
     finally:
         keys.close()
 
@@ -103,3 +116,47 @@ def test_a_worker_does_not_run_a_candidate_of_a_known_group(name):
             assert after.reason == "duplicate_structure" and after.group == before["group"]
         else:
             assert after == before
+
+
+class _ResumedPool(_ScriptedPool):
+    def __init__(self, script):
+        super().__init__(script)
+        self.earlier = None
+
+    def announce_earlier(self, groups):
+        assert not self.announced, "told before any chunk"
+        self.earlier = list(groups)
+
+
+def test_a_resumed_run_tells_its_workers_the_groups_kept_before():
+    dedup = _Deduplicator(keep=False)
+    try:
+        dedup.remember({"id": "old", "task": "py_output", "group": "g0"})
+        dedup.remember({"id": "old2", "task": "py_output", "group": "g9"})
+        pool = _ResumedPool([_record(0, "g1")])
+        plan = plan_generation(["py_output"], n=1, seed=0)
+        list(ordered_outcomes(plan, dedup=dedup, pool_factory=lambda init, deadline: pool))
+        assert pool.earlier == [("py_output", "g0"), ("py_output", "g9")]
+    finally:
+        dedup.close()
+
+
+def test_workers_told_of_earlier_groups_skip_their_candidates():
+    cls = get_task("py_output")
+    first = cls(cls.config_class(), seed=0).process_many(range(8))
+    groups = sorted({r["group"] for r in first if isinstance(r, dict)})
+    assert groups
+    plan = plan_generation(["py_output"], n=8, seed=0)
+    init = {"op": "init", "tasks": [{"name": "py_output", "config": plan.tasks[0].config.to_dict(), "seed": 0,
+                                     "difficulty": "mixed"}]}
+    pool = WorkerPool(1, init, item_deadline=60)
+    try:
+        pool.announce_earlier(("py_output", g) for g in groups)
+        chunks = iter([Chunk("py_output", 0, 8)])
+        messages = {m["i"]: m for m in pool.run(lambda: next(chunks, None))}
+    finally:
+        pool.close()
+    for i, before in enumerate(first):
+        if isinstance(before, dict):
+            assert messages[i]["reject"]["reason"] == "duplicate_structure"
+            assert messages[i]["reject"]["group"] == before["group"]
