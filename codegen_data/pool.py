@@ -51,10 +51,14 @@ class _Worker(HelperProcess):
             self._begin(chunk)
         else:
             self.queued = chunk
-        for task, groups in self.news.items():
-            self.send({"op": "kept", "task": task, "groups": groups})
+        self.tell(self.news)
         self.news.clear()
         self.send({"op": "run", "task": chunk.task, "start": chunk.start, "stop": chunk.stop})
+
+    def tell(self, groups: dict[str, list[str]]) -> None:
+        """Groups the run kept, by task: one ``kept`` message per task (the worker answers none)."""
+        for task, names in groups.items():
+            self.send({"op": "kept", "task": task, "groups": names})
 
     def finished_chunk(self) -> None:
         """It said ``done``: it is on its queued chunk now, if it has one."""
@@ -99,11 +103,10 @@ class WorkerPool:
 
     def _tell(self, groups: dict[str, list[str]]) -> None:
         for worker in self.workers:
-            for task, names in groups.items():
-                try:
-                    worker.send({"op": "kept", "task": task, "groups": names})
-                except OSError:  # it died: run() replaces it
-                    break
+            try:
+                worker.tell(groups)
+            except OSError:  # it died: run() replaces it
+                pass
 
     def _spawn(self, cpu: int | None) -> _Worker:
         worker = _Worker(self.init_message, cpu)
