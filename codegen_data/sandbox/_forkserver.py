@@ -1220,6 +1220,7 @@ def main() -> None:
 
     config = json.loads(requests.readline())
     _preload(config.get("preload"))
+    compile("", "<init>", "exec")  # the AST types, built at the first compile (~1 ms): once here, not in each child
     server = Server(config)
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them
