@@ -4,10 +4,13 @@
 (Not ``-I``: it implies ``-E``, which ignores PYTHONHASHSEED; the client passes an environment of
 three variables, PATH, LANG and PYTHONHASHSEED, so nothing else from the outside gets in.)
 
-It imports the standard library modules programs may use, sets up once what every child shares (a
-network namespace with no interfaces; a mount namespace where every mount is read-only and ``/tmp``
-is a small private tmpfs; a seccomp filter compiled to BPF), then forks one confined child per
-program. The client (``codegen_data.sandbox.client``) and the server speak JSON lines::
+It sets up once what every child shares (a network namespace with no interfaces; a mount namespace
+where every mount is read-only and ``/tmp`` is a small private tmpfs; a seccomp filter compiled to
+BPF; the standard library modules most programs import), then forks one confined child per program.
+A child imports any other standard library module on demand, from directories the server opened for
+it where its own uid could not reach them (see ``Server._import_dirs``).
+
+The client (``codegen_data.sandbox.client``) and the server speak JSON lines::
 
     -> {"hash_seed": 0, "memory_mb": 512, "output_limit": 64000, ...}      config, the first line
     <- {"k": "ready", "setup": {"seccomp": true, "uid_drop": "not root (uid 1000)", ...}, "cleanup": null}
@@ -38,6 +41,7 @@ import _thread
 import builtins
 import ctypes
 import errno
+import fcntl
 import gc
 import io
 import json
@@ -54,6 +58,16 @@ import tempfile
 import time
 import types
 
+COMMON = (
+    "bisect", "collections", "collections.abc", "copy", "functools", "heapq", "itertools", "math", "operator",
+    "random", "re", "string", "typing",
+)
+"""What a server imports before it forks unless its config names its own ``preload`` list
+(``Sandbox(preload=...)``): the modules programs under evaluation import most (HumanEval's prompts
+import typing). The rest of the standard library is imported on demand, in the child that asks. A
+module preloaded costs every child (more pages for each fork to copy and unmap) and every server
+start; one imported on demand costs only the children that import it."""
+
 PRELOAD = (
     "abc", "array", "ast", "base64", "binascii", "bisect", "calendar", "cmath", "codecs", "collections",
     "collections.abc", "contextlib", "copy", "csv", "dataclasses", "datetime", "decimal", "difflib", "enum",
@@ -66,9 +80,13 @@ PRELOAD = (
     "encodings.cp1252", "encodings.cp437", "encodings.idna", "encodings.punycode", "encodings.unicode_escape",
     "encodings.raw_unicode_escape", "encodings.hex_codec", "encodings.base64_codec", "encodings.rot_13",
 )
-"""Imported once, before any fork, so that children start with them: a child may be unable to import
-more (after the uid drop, a standard library under /root is out of reach). With every text codec, this
-is what a server imports unless its config names its own ``preload`` list (``Sandbox(preload=...)``)."""
+"""With every text codec, what a server imports in place of ``COMMON`` where a child could not import
+on demand (no ``/proc/self/fd`` to reach a standard library its uid cannot read, such as one under
+/root), so that children start with every module a program may use."""
+IMPORT_FD = 64
+"""The first descriptor of the import directories a child reaches through the server, the same
+numbers in server and child (a child's fds above 4 are closed but for these; a program sees them
+open: ``O_PATH`` handles on directories it may read)."""
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET, CLONE_THREAD = 0x00020000, 0x10000000, 0x40000000, 0x00010000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
@@ -140,6 +158,20 @@ def _fork() -> int:
     if pid < 0:
         raise OSError(ctypes.get_errno(), "fork failed")
     return pid
+
+
+def _reachable(path: str, uid: int, gid: int) -> bool:
+    """Whether ``uid`` (in group ``gid`` only) may list ``path`` and search every directory above it."""
+    path = os.path.realpath(path)
+    need = os.R_OK | os.X_OK
+    while True:
+        info = os.stat(path)
+        shift = 6 if info.st_uid == uid else 3 if info.st_gid == gid else 0
+        if (info.st_mode >> shift) & need != need:
+            return False
+        if path == "/":
+            return True
+        path, need = os.path.dirname(path), os.X_OK
 
 
 def _c(result: int) -> int:
@@ -352,6 +384,7 @@ class Server:
         workroot, self.cleanup = _enter_namespaces(self.setup, int(config["disk_mb"]), "namespaces" in disabled)
         self.workdir = os.path.join(workroot, "work")
         self.devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        self.imports_on_demand, self.import_dirs = self._import_dirs()
         self.dying: int | None = None
         self.warm: _Running | None = None  # a batch child waiting for its next batch
         # A child's stdin, stdout and stderr, made here (fewer pages for each child to copy).
@@ -412,6 +445,53 @@ class Server:
             self.workdir_rule = _PathBeneath(fs & ~LL_EXECUTE, -1)  # its fd: the work dir of the moment
             self.proc_rule = _PathBeneath(LL_READ_FILE | LL_READ_DIR, -1)  # probes only
             self.rules = [ctypes.addressof(rule) for rule in (*self._rules, self.workdir_rule)]
+
+    def _import_dirs(self) -> tuple[bool, dict[str, int]]:
+        """Whether a child can import modules on demand, and the directories of ``sys.path`` it
+        reaches through a descriptor of ours (by number), where its uid alone could not.
+
+        A directory the child's uid could not reach (a standard library under /root, mode 700) is
+        opened here, as root, and both server and child reach it as ``/proc/self/fd/N`` (see
+        :meth:`reroute_imports`): a process may follow its own descriptors, past ancestors it could
+        not search. It reads only what it could read there (Landlock lists these directories too).
+        Without a ``/proc`` to do so, every module is preloaded instead.
+        """
+        if not self.root:
+            return True, {}  # the child keeps our uid: it reaches what we do
+        dirs: dict[str, int] = {}
+        try:
+            for entry in sys.path:
+                if (not entry or not os.path.isdir(entry) or _reachable(entry, self.uid, self.gid)
+                        or any(entry.startswith(d + os.sep) for d in dirs)):  # lib-dynload: within the stdlib
+                    continue
+                opened = os.open(entry, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+                dirs[entry] = os.dup2(opened, IMPORT_FD + len(dirs), inheritable=False)
+                os.close(opened)
+                if not os.path.isdir(f"/proc/self/fd/{dirs[entry]}"):
+                    raise OSError(errno.ENOENT, "no /proc/self/fd")
+        except OSError:
+            for fd in dirs.values():
+                os.close(fd)
+            return False, {}
+        return True, dirs
+
+    def reroute_imports(self) -> None:
+        """Point ``sys.path`` and the loaded packages' paths at the import descriptors (after the
+        preload, before any fork), so that a child imports what it could not reach by name."""
+        if not self.import_dirs:
+            return
+
+        def new(path: str) -> str:
+            for old, fd in self.import_dirs.items():
+                if path == old or path.startswith(old + os.sep):
+                    return f"/proc/self/fd/{fd}{path[len(old):]}"
+            return path
+
+        sys.path[:] = map(new, sys.path)
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__path__", None)
+            if isinstance(path, list):  # a package: where its submodules are found (encodings' codecs)
+                path[:] = map(new, path)
 
     # -- requests
 
@@ -987,7 +1067,9 @@ class Child:
         os.dup2(self.fd, 3)
         if self.requests_fd >= 0:
             os.dup2(self.requests_fd, 4)
-        os.closerange(5 if self.requests_fd >= 0 else 4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        first = 5 if self.requests_fd >= 0 else 4
+        os.closerange(first, IMPORT_FD)  # and above the import descriptors, which the child keeps
+        os.closerange(IMPORT_FD + len(server.import_dirs), max(IMPORT_FD, resource.getrlimit(resource.RLIMIT_NOFILE)[0]))
         os.chdir(server.workdir)
         cpu = math.ceil(self.request["timeout"]) + 1  # a batch child lowers its soft limit per batch
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -1106,7 +1188,7 @@ class Child:
         def check(ok: bool, why: str) -> bool | str:
             return True if ok else why
 
-        fds = [fd for fd in range(4, 32) if _is_open(fd)]
+        fds = [fd for fd in range(4, IMPORT_FD + 64) if fd not in server.import_dirs.values() and _is_open(fd)]
         found: dict[str, bool | str] = {
             "process_group": check(os.getsid(0) == os.getpid() == os.getpgid(0), "not a session leader"),
             "resource_limits": check(resource.getrlimit(resource.RLIMIT_AS)[0] == server.config["memory_mb"] << 20, "RLIMIT_AS not set"),
@@ -1193,8 +1275,11 @@ def _message(exc: BaseException) -> str:
         return ""
 
 
-def _preload(names: list[str] | None) -> None:
-    """Import the modules children start with: ``names``, or (None) PRELOAD and every text codec."""
+def _preload(names: list[str] | None, on_demand: bool) -> None:
+    """Import the modules children start with: ``names``, or (None) COMMON, or PRELOAD and every text
+    codec where a child cannot import the rest ``on_demand``."""
+    if names is None and on_demand:
+        names = list(COMMON)
     if names is None:  # every codec too: a program running as nobody may not be able to read them later
         import encodings
         import pkgutil
@@ -1219,9 +1304,10 @@ def main() -> None:
         protocol.write(json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace") + b"\n")
 
     config = json.loads(requests.readline())
-    _preload(config.get("preload"))
-    compile("", "<init>", "exec")  # the AST types, built at the first compile (~1 ms): once here, not in each child
     server = Server(config)
+    _preload(config.get("preload"), server.imports_on_demand)
+    server.reroute_imports()
+    compile("", "<init>", "exec")  # the AST types, built at the first compile (~1 ms): once here, not in each child
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them
     server.serve(requests, reply)

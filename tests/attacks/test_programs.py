@@ -91,9 +91,9 @@ def test_the_table_covers_every_category_and_enough_cases():
 def generation(world):
     """The sandbox a py_synthesis task runs its programs in (1 s deadline, to keep the suite short).
 
-    Its server preloads no module (generated programs import none), so a case whose module a child
-    cannot read from disk stops at its import there (refused all the same); ``full`` is the same
-    sandbox with every module preloaded, where such a case meets the layer its claim names."""
+    Its server preloads no module (generated programs import none; a child imports what it asks for
+    on demand); ``full`` is the same sandbox with the default preload, as the evaluator's, where a
+    case that stopped short in the first meets the layer its claim names."""
     task_class = get_task("py_synthesis")
     config = task_class.config_class(timeout=1.0)
     task = task_class(config, seed=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import uuid
 
 import pytest
@@ -308,10 +309,55 @@ def test_without_optional_layers_programs_still_run():
 
 def test_preload_names_the_modules_children_start_with(sandbox):
     code = "import sys\ndef f(name):\n    return name in sys.modules\n"
-    names = ["'fractions'", "'difflib'", "'encodings.cp437'", "'json'"]
-    assert outputs(sandbox.run(code, "f", names)) == ["True", "True", "True", "True"]  # the default: all of them
+    names = ["'typing'", "'fractions'", "'difflib'", "'encodings.cp437'", "'json'"]
+    assert outputs(sandbox.run(code, "f", names)) == ["True", "False", "False", "False", "True"]  # the default: COMMON
     with Sandbox(timeout=5.0, preload=("fractions",)) as small:
-        assert outputs(small.run(code, "f", names)) == ["True", "False", "False", "True"]  # json: the harness's own
+        assert outputs(small.run(code, "f", names)) == ["False", "True", "False", "False", "True"]  # json: the harness's own
         assert small.run_batch([("def f(x): return x * 2", "f", ["21"])])[0].calls[0].output == "42"
         reported = small.layers()
     assert all(reported[layer] is True for layer in ("blocks_network", "blocks_processes", "uid_drop", "seccomp", "landlock"))
+
+
+ON_DEMAND = (
+    "import difflib, hashlib, zoneinfo, decimal, xml.dom.minidom\n"
+    "def f():\n"
+    "    return (difflib.SequenceMatcher(None, 'abc', 'abd').ratio(), hashlib.md5(b'x').hexdigest()[:8],\n"
+    "            str(zoneinfo.ZoneInfo('UTC')), str(decimal.Decimal(1) / 8), 'é'.encode('cp437'),\n"
+    "            xml.dom.minidom.parseString('<a/>').documentElement.tagName)\n"
+)
+ON_DEMAND_OUTPUT = "(0.6666666666666666, '9dd4e461', 'UTC', '0.125', b'\\x82', 'a')"
+
+
+@pytest.mark.parametrize("preload", [None, ()])
+def test_modules_not_preloaded_are_imported_on_demand(preload):
+    """As the sandbox's uid, wherever the standard library is (this machine's is under /root, mode
+    700, which uid 65534 cannot search): modules, C extensions, a package's submodules, codecs."""
+    with Sandbox(timeout=10.0, preload=preload) as sandbox:
+        assert outputs(sandbox.run(ON_DEMAND, "f", [""])) == [ON_DEMAND_OUTPUT]
+        assert [r.calls[0].output for r in sandbox.run_batch([(ON_DEMAND, "f", [""])] * 2)] == [ON_DEMAND_OUTPUT] * 2
+        reported = sandbox.layers()
+    assert reported["closed_fds"] is True and reported["uid_drop"] is True
+
+
+def test_the_import_directories_reach_nothing_else(sandbox, layers):
+    needs(layers, "landlock")
+    climb = "import sys\ndef f():\n    return [open(p + '/..' * 12 + '/etc/passwd').read() for p in sys.path[1:]]\n"
+    assert sandbox.run(climb, "f", [""]).calls[0].exception == "PermissionError"
+
+
+def test_reachable_checks_every_directory_above():
+    from codegen_data.sandbox._forkserver import _reachable
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to make directories uid 65534 does not own")
+    if not _reachable("/tmp", 65534, 65534):
+        pytest.skip("/tmp is out of uid 65534's reach here")
+    with tempfile.TemporaryDirectory(dir="/tmp") as top:  # not tmp_path: pytest's own dirs are mode 700
+        inner = os.path.join(top, "outer", "inner")
+        os.makedirs(inner)
+        os.chmod(top, 0o755)
+        for mode, reachable in ((0o700, False), (0o711, True), (0o755, True)):
+            os.chmod(os.path.dirname(inner), mode)
+            assert _reachable(inner, 65534, 65534) is reachable
+        os.chmod(inner, 0o711)  # searchable but not listable: an import directory must be both
+        assert _reachable(inner, 65534, 65534) is False
