@@ -147,6 +147,18 @@ def test_a_huge_return_value_is_output_limit(sandbox):
     assert result.status == "output_limit"
 
 
+def test_results_longer_than_the_pipe_holds_arrive_whole():
+    """The server reads a single program's pipe when it exits, and meanwhile every few ms: a result
+    past the pipe's capacity (1 MiB; 64 KiB where a user may not have more) must not wait for the
+    deadline."""
+    with Sandbox(output_limit=3_000_000, timeout=20.0) as sandbox:
+        code = "def f(n):\n    print('x' * n)\n    return 'y' * n\n"
+        result = sandbox.run(code, "f", ["2_500_000", "10"])
+        assert [c.status for c in result.calls] == ["ok", "ok"]
+        assert len(result.calls[0].stdout) == 2_500_001 and len(result.calls[0].output) == 2_500_002
+        assert result.calls[1].output == repr("y" * 10)
+
+
 def test_a_small_output_limit():
     with Sandbox(output_limit=10) as sandbox:
         assert sandbox.run("def f(): print('12345')", "f", [""]).status == "ok"
