@@ -85,11 +85,13 @@ class CheckRunner:
     suffice); identical programs (same code, entry and inputs) run once and share their result.
     """
 
-    def __init__(self, *, workers: int = 2, timeout: float = 3.0, memory_mb: int = 512, output_limit: int = 1_000_000):
+    def __init__(self, *, workers: int = 2, timeout: float = 3.0, memory_mb: int = 512, output_limit: int = 1_000_000,
+                 plain_outputs: bool = False):
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ConfigError(f"--workers must be a positive integer, got {workers!r}")
         self.workers = workers
-        self.options = {"timeout": timeout, "memory_mb": memory_mb, "output_limit": output_limit}
+        self.options = {"timeout": timeout, "memory_mb": memory_mb, "output_limit": output_limit,
+                        "plain_outputs": plain_outputs}
         self._sandboxes: list[Sandbox] = []
 
     def run(self, programs: Sequence[Program]) -> list[ProgramResult]:

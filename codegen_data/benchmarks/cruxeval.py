@@ -46,35 +46,9 @@ TIMEOUT = 3.0
 KS = (1, 5)
 ANSWER = "__cruxeval_answer__"
 """The function the sandboxed program defines to return the prediction's value."""
-NOT_PLAIN = "CruxevalNotPlainData"
-_PLAIN = f"""
-
-class {NOT_PLAIN}(Exception):
-    pass
-
-
-def __cruxeval_plain__(value):
-    # Only exact builtin data goes back by repr: an object that merely prints like the answer is not it.
-    stack, seen = [value], set()
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        t = type(v)
-        if t in (list, tuple, set, frozenset):
-            stack.extend(v)
-        elif t is dict:
-            stack.extend(v.keys())
-            stack.extend(v.values())
-        elif t not in (int, float, complex, str, bytes, bool, type(None)):
-            raise {NOT_PLAIN}(t.__name__)
-    return value
-
-
-def {ANSWER}():
-    return __cruxeval_plain__((
-"""
+NOT_PLAIN = "NotPlainData"
+"""The exception of a call whose value is not plain data (the sandbox's ``plain_outputs``): an object
+that merely prints like the answer is not it."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +209,7 @@ def plan_check(item: CruxItem, prediction: str, mode: str) -> Verdict | Program:
         same = False
     if not same:
         return Verdict.fail("execution_error", "refused: the prediction cannot be evaluated on its own")
-    code = f"{item.code}\n{_PLAIN}{source}\n))\n"
+    code = f"{item.code}\n\n\ndef {ANSWER}():\n    return (\n{source}\n)\n"
     return Program(code, ANSWER)
 
 
@@ -274,7 +248,7 @@ def evaluate_cruxeval(
     (``pass@1``, ``pass@5`` as fractions; ``checks`` counts the distinct programs run in the sandbox)."""
     items, planned, generations = _plan(data_path, predictions_path, mode)
     programs = [p for row in planned for p in row if isinstance(p, Program)]
-    with CheckRunner(workers=workers, timeout=timeout) as runner:
+    with CheckRunner(workers=workers, timeout=timeout, plain_outputs=True) as runner:
         results = dict(zip(programs, runner.run(programs)))
     task = f"cruxeval-{mode}"
     out = []
@@ -330,7 +304,7 @@ def compare_speed(
                 if isinstance(p, Program) and (item.id, g) not in slow}
     pairs = random.Random(seed).sample(list(distinct.values()), min(sample, len(distinct)))
     start = time.perf_counter()
-    with CheckRunner(workers=workers, timeout=TIMEOUT) as runner:
+    with CheckRunner(workers=workers, timeout=TIMEOUT, plain_outputs=True) as runner:
         ours = []
         for (item, g), result in zip(pairs, runner.run([plan_check(item, g, mode) for item, g in pairs])):
             ours.append(judge(item, result).passed)

@@ -1009,6 +1009,33 @@ def _next_batch() -> list | None:
     return programs
 
 
+class NotPlainData(Exception):
+    """A call's value holds something other than builtin data (``plain_outputs``): its ``repr``
+    could pose as any literal."""
+
+
+_PLAIN_TYPES = frozenset((int, float, complex, str, bytes, bool, type(None)))
+
+
+def _plain(value):
+    """``value``, when it is builtin data all the way down (exact types, cycles allowed); else raise."""
+    stack, seen = [value], set()
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        t = type(v)
+        if t is list or t is tuple or t is set or t is frozenset:
+            stack.extend(v)
+        elif t is dict:
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif t not in _PLAIN_TYPES:
+            raise NotPlainData(t.__name__)
+    return value
+
+
 class _CallTimeout(BaseException):
     """Raised in a call past its own budget (``call_timeout``)."""
 
@@ -1179,6 +1206,7 @@ class Child:
             _send({"k": "end"})
             return
         call_timeout = config.get("call_timeout")
+        plain = config.get("plain_outputs")
         entry = request["entry"]
         for source in request["inputs"]:
             message = {"k": "call", "status": "ok", "output": None, "exception": None}
@@ -1187,7 +1215,8 @@ class Child:
                     signal.setitimer(signal.ITIMER_REAL, call_timeout)
                 try:
                     expression = compile(f"({entry})({source}\n)", "<input>", "eval")
-                    output = repr(eval(expression, module.__dict__))
+                    value = eval(expression, module.__dict__)
+                    output = repr(_plain(value) if plain else value)
                 finally:
                     if call_timeout:
                         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -89,7 +89,10 @@ class Sandbox:
 
     ``timeout`` is the wall-clock deadline of a whole program (load and every call), enforced from
     outside; ``call_timeout``, when set, also bounds each call from inside, so one slow input times
-    out alone. ``hash_seed`` is the programs' PYTHONHASHSEED (and seeds ``random``). ``output_limit``
+    out alone. ``plain_outputs``: a call whose value is not builtin data all the way down (exact
+    int, float, complex, str, bytes, bool, None, list, tuple, set, frozenset, dict) is an ``error``
+    with exception ``NotPlainData``, so that no object's ``repr`` can pose as a literal (CRUXEval's
+    answers must equal plain data). ``hash_seed`` is the programs' PYTHONHASHSEED (and seeds ``random``). ``output_limit``
     bounds the bytes a program prints in all and the length of each ``repr``. ``memory_mb`` caps the
     address space, ``file_size_mb`` each file written, ``disk_mb`` the private ``/tmp`` holding the
     work dir; ``max_processes`` is RLIMIT_NPROC of ``uid`` (threads count; new processes are refused
@@ -120,6 +123,7 @@ class Sandbox:
         hash_seed: int = 0,
         timeout: float = 2.0,
         call_timeout: float | None = None,
+        plain_outputs: bool = False,
         memory_mb: int = 512,
         output_limit: int = 64_000,
         max_processes: int = 1,
@@ -154,7 +158,7 @@ class Sandbox:
         self.timeout = float(timeout)
         self.python = python or sys.executable
         self.config = {
-            "hash_seed": hash_seed, "call_timeout": call_timeout, "memory_mb": memory_mb,
+            "hash_seed": hash_seed, "call_timeout": call_timeout, "plain_outputs": bool(plain_outputs), "memory_mb": memory_mb,
             "output_limit": output_limit, "max_processes": max_processes, "file_size_mb": file_size_mb,
             "disk_mb": disk_mb, "uid": uid, "gid": gid, "disable": sorted(disable_layers), "cpu": cpu,
             "preload": None if preload is None else list(preload),

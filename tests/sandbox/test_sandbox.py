@@ -159,6 +159,23 @@ def test_results_longer_than_the_pipe_holds_arrive_whole():
         assert result.calls[1].output == repr("y" * 10)
 
 
+def test_plain_outputs_refuse_values_that_only_print_like_data():
+    code = ("class Liar:\n    def __repr__(self):\n        return \"'abab'\"\n"
+            "class Text(str):\n    pass\n"
+            "def f(kind):\n"
+            "    cycle = [1]\n    cycle.append(cycle)\n"
+            "    return {'liar': Liar(), 'nested': [(1, 'a'), {2: frozenset({b'x'})}], 'cycle': cycle,\n"
+            "            'subclass': Text('abab'), 'deep': [[{1: [Liar()]}]], 'none': None}[kind]\n")
+    kinds = ["'liar'", "'nested'", "'cycle'", "'subclass'", "'deep'", "'none'"]
+    with Sandbox(timeout=5.0, plain_outputs=True) as plain:
+        calls = plain.run(code, "f", kinds).calls
+    assert [(c.status, c.output or c.exception) for c in calls] == [
+        ("error", "NotPlainData"), ("ok", "[(1, 'a'), {2: frozenset({b'x'})}]"), ("ok", "[1, [...]]"),
+        ("error", "NotPlainData"), ("error", "NotPlainData"), ("ok", "None")]
+    with Sandbox(timeout=5.0) as anything:  # the default: any value, by its repr
+        assert outputs(anything.run(code, "f", ["'liar'", "'subclass'"])) == ["'abab'", "'abab'"]
+
+
 def test_a_small_output_limit():
     with Sandbox(output_limit=10) as sandbox:
         assert sandbox.run("def f(): print('12345')", "f", [""]).status == "ok"
