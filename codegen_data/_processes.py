@@ -85,7 +85,7 @@ class HelperProcess:
     def __init__(self, module: str, *args: str, cpu: int | None = None):
         self.proc = start_helper(module, *args)
         pin(self.proc.pid, cpu)  # before it has imported enough to start processes of its own
-        self.buffer = b""  # bytes read from the helper that do not make a whole line yet
+        self.buffer = bytearray()  # bytes read from the helper that do not make a whole line yet
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -95,11 +95,15 @@ class HelperProcess:
     def read_messages(self) -> list[dict[str, Any]] | None:
         """The whole messages the helper has sent since the last call (``ready`` left out), read
         once its stdout is readable; None when it has closed its stdout (it died or exited)."""
-        data = os.read(self.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
+        # 64 KiB: os.read allocates what it asks for, and 1 MiB cost ~20 us a read against ~2 us
+        data = os.read(self.proc.stdout.fileno(), 1 << 16)  # type: ignore[union-attr]
         if not data:
             return None
         self.buffer += data
-        *lines, self.buffer = self.buffer.split(b"\n")
+        if b"\n" not in data:
+            return []
+        *lines, rest = self.buffer.split(b"\n")
+        self.buffer = bytearray(rest)
         messages = [json.loads(line) for line in lines]
         return [m for m in messages if m.get("op") != "ready"]
 
