@@ -357,11 +357,12 @@ ON_DEMAND = (
 ON_DEMAND_OUTPUT = "(0.6666666666666666, '9dd4e461', 'UTC', '0.125', b'\\x82', 'a')"
 
 
-@pytest.mark.parametrize("preload", [None, ()])
-def test_modules_not_preloaded_are_imported_on_demand(preload):
+@pytest.mark.parametrize("preload, disabled", [(None, ()), ((), ()), (None, ("namespaces",))])
+def test_modules_not_preloaded_are_imported_on_demand(preload, disabled):
     """As the sandbox's uid, wherever the standard library is (this machine's is under /root, mode
-    700, which uid 65534 cannot search): modules, C extensions, a package's submodules, codecs."""
-    with Sandbox(timeout=10.0, preload=preload) as sandbox:
+    700, which uid 65534 cannot search): modules, C extensions, a package's submodules, codecs; also
+    with the host's /proc (no mount namespace)."""
+    with Sandbox(timeout=10.0, preload=preload, disable_layers=disabled) as sandbox:
         assert outputs(sandbox.run(ON_DEMAND, "f", [""])) == [ON_DEMAND_OUTPUT]
         assert [r.calls[0].output for r in sandbox.run_batch([(ON_DEMAND, "f", [""])] * 2)] == [ON_DEMAND_OUTPUT] * 2
         reported = sandbox.layers()
@@ -390,3 +391,19 @@ def test_reachable_checks_every_directory_above():
             assert _reachable(inner, 65534, 65534) is reachable
         os.chmod(inner, 0o711)  # searchable but not listable: an import directory must be both
         assert _reachable(inner, 65534, 65534) is False
+
+
+@pytest.mark.parametrize("on_demand, preloaded", [(True, ["typing"]), (False, ["typing", "difflib", "encodings.cp437"])])
+def test_without_imports_on_demand_every_module_is_preloaded(on_demand, preloaded):
+    """Where a child could not import on demand (no /proc/self/fd to reach a standard library its
+    uid cannot read), a server of the default preload imports every module and codec instead."""
+    import subprocess
+    import sys
+
+    from codegen_data.sandbox.client import SERVER_SCRIPT
+
+    probe = (f"import sys; sys.path.insert(0, {str(SERVER_SCRIPT.parent)!r}); import _forkserver\n"
+             f"_forkserver._preload(None, {on_demand})\n"
+             "print(sorted(m for m in ('typing', 'difflib', 'encodings.cp437') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-s", "-S", "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == repr(sorted(preloaded))
