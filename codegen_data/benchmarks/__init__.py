@@ -15,6 +15,7 @@ once (CRUXEval's ten samples of an item are often the same text).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -73,6 +74,10 @@ def verdict_of_failure(status: str, detail: str | None) -> Verdict:
     return Verdict.fail("execution_error", detail)
 
 
+_CHUNK = 8
+"""Programs a sandbox takes at a time (:meth:`Sandbox.run_many`: each still in a child of its own)."""
+
+
 class CheckRunner:
     """Runs programs over ``workers`` sandboxes in parallel, one confined process per distinct program.
 
@@ -82,7 +87,8 @@ class CheckRunner:
     '2'
 
     Each worker is a thread driving its own :class:`Sandbox` (a separate server process, so threads
-    suffice); identical programs (same code, entry and inputs) run once and share their result.
+    suffice), ``_CHUNK`` programs per request (one confined child each); identical programs (same
+    code, entry and inputs) run once and share their result.
     """
 
     def __init__(self, *, workers: int = 2, timeout: float = 3.0, memory_mb: int = 512, output_limit: int = 1_000_000,
@@ -114,10 +120,11 @@ class CheckRunner:
         def drain(sandbox: Sandbox) -> None:
             while True:
                 with lock:
-                    program = next(pending, None)
-                if program is None:
+                    chunk = list(itertools.islice(pending, _CHUNK))
+                if not chunk:
                     return
-                results[program] = sandbox.run(program.code, program.entry, list(program.inputs))
+                done = sandbox.run_many([(p.code, p.entry, list(p.inputs)) for p in chunk])
+                results.update(zip(chunk, done))
 
         with ThreadPoolExecutor(workers) as pool:
             for future in [pool.submit(drain, sandbox) for sandbox in self._sandboxes[:workers]]:

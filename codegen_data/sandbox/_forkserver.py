@@ -16,6 +16,8 @@ The client (``codegen_data.sandbox.client``) and the server speak JSON lines::
     <- {"k": "ready", "setup": {"seccomp": true, "uid_drop": "not root (uid 1000)", ...}, "cleanup": null}
     -> {"op": "run", "mode": "call", "code": "def f(x): ...", "entry": "f", "inputs": ["1"], "timeout": 2.0}
     <- {"k": "result", "status": "ok", "error": null, "stdout": "", "calls": [{"status": "ok", ...}]}
+    -> {"op": "runs", "programs": [{"mode": "call", "code": "...", ...}, ...]}   several "run"s at once
+    <- {"k": "result", ...}, one line per program, as each child ends
     -> {"op": "batch", "programs": [{"code": "...", "entry": "f", "inputs": ["1"], "timeout": 2.0}, ...]}
     <- {"k": "batch", "results": [{"status": "ok", ...}, ...]}     the programs it finished, in order
     -> {"op": "probe"}
@@ -505,6 +507,9 @@ class Server:
             op = request.get("op")
             if op == "run":
                 reply(self.run(request))
+            elif op == "runs":  # each in a child of its own, answered as it ends
+                for program in request["programs"]:
+                    reply(self.run(program))
             elif op == "batch":
                 reply(self.batch(request))
             elif op == "probe":
