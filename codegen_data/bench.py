@@ -2,7 +2,8 @@
 
 ``run_bench(quick)`` returns a JSON-serialisable dict; ``bench_table(results)`` renders it. Rows:
 
-- ``sql``: kept, verified ``text_to_sql`` samples/s with 1 and 2 workers, beside the seconds DuckDB
+- ``sql``: kept, verified ``text_to_sql`` samples/s with 1 and 2 workers (each the median of three runs
+  taken in turns in the full run, one in ``--quick``), beside the seconds DuckDB
   alone takes to run the kept gold queries once (in a subprocess: generated SQL never runs here).
 - ``programs``: kept, verified ``py_output`` samples/s with 1 and 2 workers, beside the same programs
   and test inputs run one plain ``python -I`` subprocess per program.
@@ -23,6 +24,8 @@ import json
 import os
 import platform
 import random
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,9 +41,9 @@ WORKER_COUNTS = (1, 2)
 SIZES = {
     # (samples per generation run, programs run as subprocesses, CRUXEval items (None: all) and sample,
     #  the two memory sizes)
-    True: {"sql": 150, "programs": 150, "program_sample": 60, "crux_items": 60, "crux_sample": 60,
+    True: {"sql": 150, "programs": 150, "program_sample": 60, "crux_items": 60, "crux_sample": 60, "repeats": 1,
            "memory_sql": (300, 1000), "memory_programs": (1000, 5000)},
-    False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": 300,
+    False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": 300, "repeats": 3,
             "memory_sql": (2000, 10_000), "memory_programs": (10_000, 100_000)},
 }
 
@@ -85,8 +88,8 @@ def run_bench(quick: bool = False, *, scale: float = 1.0) -> dict[str, Any]:
     results: dict[str, Any] = {"mode": "quick" if quick else "full", "scale": scale, "machine": _machine()}
     with tempfile.TemporaryDirectory(prefix="codegen-bench-") as tmp:
         tmp_path = Path(tmp)
-        results["sql"] = _sql_row(sizes["sql"], tmp_path / "sql")
-        results["programs"] = _program_row(sizes["programs"], sizes["program_sample"], tmp_path / "programs")
+        results["sql"] = _sql_row(sizes["sql"], tmp_path / "sql", sizes["repeats"])
+        results["programs"] = _program_row(sizes["programs"], sizes["program_sample"], tmp_path / "programs", sizes["repeats"])
         results["cruxeval"] = _cruxeval_row(sizes["crux_items"], sizes["crux_sample"], tmp_path / "cruxeval")
         results["memory"] = _memory_row({"text_to_sql": sizes["memory_sql"], "py_output": sizes["memory_programs"]},
                                         tmp_path / "memory")
@@ -138,7 +141,7 @@ def _scaled(sizes: dict[str, Any], scale: float) -> dict[str, Any]:
         return max(5, round(value * scale))
 
     return {key: (tuple(shrink(v) for v in value) if isinstance(value, tuple) else
-                  None if value is None else shrink(value)) for key, value in sizes.items()}
+                  value if value is None or key == "repeats" else shrink(value)) for key, value in sizes.items()}
 
 
 def _machine() -> dict[str, Any]:
@@ -160,21 +163,28 @@ def _generate(task: str, n: int, out: Path, workers: int) -> tuple[float, list[d
     return summary.samples_per_second, records, sum(summary.kept.values())
 
 
-def _generation_rows(task: str, n: int, tmp: Path) -> tuple[dict[str, Any], list[dict[str, Any]], Path]:
-    row: dict[str, Any] = {"task": task, "n": n, "samples_per_s": {}, "kept": {}, "commands": []}
+def _generation_rows(task: str, n: int, tmp: Path, repeats: int) -> tuple[dict[str, Any], list[dict[str, Any]], Path]:
+    """Samples/s with 1 and 2 workers: the median of ``repeats`` runs each, taken in turns (1, 2, 1,
+    2, ...), so that a moment when the shared machine is slow touches both counts alike."""
+    row: dict[str, Any] = {"task": task, "n": n, "samples_per_s": {}, "runs": {}, "kept": {}, "commands": []}
     records: list[dict[str, Any]] = []
     out = tmp
+    for repeat in range(repeats):
+        for workers in WORKER_COUNTS:
+            out = tmp / f"w{workers}-{repeat}"
+            rate, records, kept = _generate(task, n, out, workers)
+            row["runs"].setdefault(str(workers), []).append(round(rate, 1))
+            row["kept"][str(workers)] = kept
+            if repeat < repeats - 1:
+                shutil.rmtree(out)
     for workers in WORKER_COUNTS:
-        out = tmp / f"w{workers}"
-        rate, records, kept = _generate(task, n, out, workers)
-        row["samples_per_s"][str(workers)] = round(rate, 1)
-        row["kept"][str(workers)] = kept
+        row["samples_per_s"][str(workers)] = round(statistics.median(row["runs"][str(workers)]), 1)
         row["commands"].append(f"codegen-data generate {task} -n {n} --seed 0 --workers {workers} -o DIR")
     return row, records, out
 
 
-def _sql_row(n: int, tmp: Path) -> dict[str, Any]:
-    row, records, out = _generation_rows("text_to_sql", n, tmp)
+def _sql_row(n: int, tmp: Path, repeats: int = 1) -> dict[str, Any]:
+    row, records, out = _generation_rows("text_to_sql", n, tmp, repeats)
     by_db: dict[str, list[str]] = {}
     for record in records:
         by_db.setdefault(record["db_id"], []).append(record["sql"])
@@ -195,8 +205,8 @@ def _sql_row(n: int, tmp: Path) -> dict[str, Any]:
     return row
 
 
-def _program_row(n: int, sample: int, tmp: Path) -> dict[str, Any]:
-    row, records, _ = _generation_rows("py_output", n, tmp)
+def _program_row(n: int, sample: int, tmp: Path, repeats: int = 1) -> dict[str, Any]:
+    row, records, _ = _generation_rows("py_output", n, tmp, repeats)
     chosen = random.Random(0).sample(records, min(sample, len(records)))
     cwd = tmp / "cwd"
     cwd.mkdir()
@@ -322,4 +332,6 @@ def bench_table(results: dict[str, Any]) -> str:
 
 
 def _workers(row: dict[str, Any]) -> str:
-    return " / ".join(f"{row['samples_per_s'][str(w)]} (w={w})" for w in WORKER_COUNTS)
+    rates = " / ".join(f"{row['samples_per_s'][str(w)]} (w={w})" for w in WORKER_COUNTS)
+    runs = len(row.get("runs", {}).get("1", ()))
+    return f"{rates}, median of {runs}" if runs > 1 else rates

@@ -377,7 +377,9 @@ def bench(quick: bool, json_path: Path | None) -> None:
 
     Each row puts our number beside its floor or baseline measured in the same run (DuckDB alone; one
     python3 -I subprocess per program or check), so ratios, not absolute speeds, carry across machines.
-    The table ends with the project's targets for a 2-core machine, each marked met or MISSED.
+    In the full run each generation rate is the median of three runs taken in turns (1 worker, 2
+    workers, 1, 2, ...), as the machine's speed may change from one moment to the next. The table ends
+    with the project's targets for a 2-core machine, each marked met or MISSED.
     """
     import json
 

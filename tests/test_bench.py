@@ -35,6 +35,18 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     assert all(t["what"] in table for t in results["targets"])
 
 
+@pytest.mark.slow
+def test_generation_rates_are_medians_of_runs_taken_in_turns(tmp_path):
+    from codegen_data.bench import _generation_rows
+
+    row, records, out = _generation_rows("py_output", 8, tmp_path, 3)
+    for workers in ("1", "2"):
+        runs = row["runs"][workers]
+        assert len(runs) == 3 and row["samples_per_s"][workers] == sorted(runs)[1]
+    assert len(records) == row["kept"]["2"] and out == tmp_path / "w2-2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w1-2", "w2-2"]  # earlier runs' output removed
+
+
 def test_targets_are_judged_from_the_measured_rows():
     from codegen_data.bench import targets
 
