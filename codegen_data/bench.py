@@ -8,7 +8,8 @@
 - ``programs``: kept, verified ``py_output`` samples/s with 1 and 2 workers, beside the same programs
   and test inputs run one plain ``python -I`` subprocess per program.
 - ``cruxeval``: CRUXEval-O checks/s through the sandbox vs one subprocess per check
-  (:func:`codegen_data.benchmarks.cruxeval.compare_speed`), skipped with a reason without the data.
+  (:func:`codegen_data.benchmarks.cruxeval.compare_speed`; the median of three sample runs each, in
+  turns, in the full run), skipped with a reason without the data.
 - ``memory``: peak RSS of ``python -m codegen_data generate`` at two sizes each of ``text_to_sql``
   and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes),
   and each run's samples/s over its whole command (start-up included): the rate at scale, for
@@ -90,7 +91,7 @@ def run_bench(quick: bool = False, *, scale: float = 1.0) -> dict[str, Any]:
         tmp_path = Path(tmp)
         results["sql"] = _sql_row(sizes["sql"], tmp_path / "sql", sizes["repeats"])
         results["programs"] = _program_row(sizes["programs"], sizes["program_sample"], tmp_path / "programs", sizes["repeats"])
-        results["cruxeval"] = _cruxeval_row(sizes["crux_items"], sizes["crux_sample"], tmp_path / "cruxeval")
+        results["cruxeval"] = _cruxeval_row(sizes["crux_items"], sizes["crux_sample"], tmp_path / "cruxeval", sizes["repeats"])
         results["memory"] = _memory_row({"text_to_sql": sizes["memory_sql"], "py_output": sizes["memory_programs"]},
                                         tmp_path / "memory")
     results["scaling"] = {
@@ -230,7 +231,7 @@ def _program_row(n: int, sample: int, tmp: Path, repeats: int = 1) -> dict[str, 
     return row
 
 
-def _cruxeval_row(items: int | None, sample: int, tmp: Path) -> dict[str, Any]:
+def _cruxeval_row(items: int | None, sample: int, tmp: Path, repeats: int = 1) -> dict[str, Any]:
     data = EXTERNAL_CRUXEVAL / "cruxeval.jsonl"
     predictions = EXTERNAL_CRUXEVAL / "codellama-7b-temp0.2-output-generations.json"
     if not (data.is_file() and predictions.is_file()):
@@ -245,10 +246,10 @@ def _cruxeval_row(items: int | None, sample: int, tmp: Path) -> dict[str, Any]:
         data, predictions = tmp / "cruxeval.jsonl", tmp / "generations.json"
         data.write_text("\n".join(lines) + "\n", encoding="utf-8")
         predictions.write_text(json.dumps({k: v for k, v in generations.items() if k in ids}), encoding="utf-8")
-    row = compare_speed(data, predictions, mode="output", sample=sample, workers=2)
+    row = compare_speed(data, predictions, mode="output", sample=sample, workers=2, repeats=repeats)
     row["items"] = items or "all"
     row["command"] = (f"python -m codegen_data.benchmarks.cruxeval {data.name} {predictions.name} "
-                      f"--mode output --sample {sample} --workers 2")
+                      f"--mode output --sample {sample} --workers 2 --repeats {repeats}")
     return row
 
 
@@ -306,7 +307,9 @@ def bench_table(results: dict[str, Any]) -> str:
     else:
         rows.append((f"CRUXEval-O checks/s ({crux['items']} items, 2 workers)",
                      f"{crux['sample_sandbox_checks_per_s']} (whole run {crux['whole_run_checks_per_s']})",
-                     f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} sampled)",
+                     f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} sampled"
+                     + (f", median of {len(crux['sample_runs']['sandbox_seconds'])})"
+                        if len(crux.get("sample_runs", {}).get("sandbox_seconds", ())) > 1 else ")"),
                      f"{crux['speedup_same_checks']}x same checks"))
     for size in results["memory"]["sizes"]:
         rows.append((f"peak RSS generate {size['task']} n={size['n']}", f"main {size['main_mb']} MB",

@@ -47,6 +47,19 @@ def test_generation_rates_are_medians_of_runs_taken_in_turns(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w1-2", "w2-2"]  # earlier runs' output removed
 
 
+@pytest.mark.slow
+def test_cruxeval_rates_are_medians_of_sample_runs(tmp_path):
+    from codegen_data.bench import _cruxeval_row
+
+    row = _cruxeval_row(20, 12, tmp_path / "c", 3)
+    if "skipped" in row:
+        pytest.skip(row["skipped"])
+    runs = row["sample_runs"]
+    assert len(runs["sandbox_seconds"]) == len(runs["subprocess_seconds"]) == 3
+    assert row["sample_sandbox_checks_per_s"] == round(row["sample"] / sorted(runs["sandbox_seconds"])[1], 1)
+    assert row["sample_same_verdicts"] == row["sample"]
+
+
 def test_targets_are_judged_from_the_measured_rows():
     from codegen_data.bench import targets
 

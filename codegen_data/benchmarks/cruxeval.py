@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -283,11 +284,12 @@ def compare_speed(
     sample: int = 300,
     workers: int = 2,
     seed: int = 0,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Checks per second, side by side in one run: the whole benchmark through our sandboxes; then a
     sample of its distinct checks (not those at the time limit) through our sandboxes and as
     CRUXEval's check program in one plain ``python3 -I`` subprocess each (pass = exit status 0), both
-    with ``workers`` at a time.
+    with ``workers`` at a time, ``repeats`` times in turns: each rate is the median of its runs.
 
     The subprocess baseline is not confined: measure with known generations (CRUXEval's published
     ones), never with a model's fresh output."""
@@ -303,16 +305,20 @@ def compare_speed(
     distinct = {p: (item, g) for item, row in zip(items, planned) for p, g in zip(row, generations[item.id])
                 if isinstance(p, Program) and (item.id, g) not in slow}
     pairs = random.Random(seed).sample(list(distinct.values()), min(sample, len(distinct)))
-    start = time.perf_counter()
-    with CheckRunner(workers=workers, timeout=TIMEOUT, plain_outputs=True) as runner:
-        ours = []
-        for (item, g), result in zip(pairs, runner.run([plan_check(item, g, mode) for item, g in pairs])):
-            ours.append(judge(item, result).passed)
-    sandbox_seconds = time.perf_counter() - start  # includes starting the servers, as a run does
-    start = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        plain = list(pool.map(lambda pair: _plain_check(*pair), pairs))
-    plain_seconds = time.perf_counter() - start
+    runs: dict[str, list[float]] = {"sandbox_seconds": [], "subprocess_seconds": []}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        with CheckRunner(workers=workers, timeout=TIMEOUT, plain_outputs=True) as runner:
+            ours = []
+            for (item, g), result in zip(pairs, runner.run([plan_check(item, g, mode) for item, g in pairs])):
+                ours.append(judge(item, result).passed)
+        runs["sandbox_seconds"].append(round(time.perf_counter() - start, 3))  # with the servers' start, as a run
+        start = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            plain = list(pool.map(lambda pair: _plain_check(*pair), pairs))
+        runs["subprocess_seconds"].append(round(time.perf_counter() - start, 3))
+    sandbox_seconds = statistics.median(runs["sandbox_seconds"])
+    plain_seconds = statistics.median(runs["subprocess_seconds"])
     n = len(pairs)
     at_limit = sum(f == "timeout" for r in results for f in r.failure)
     # One subprocess per generation (no dedup), at the sample's rate, plus the time limit where it was hit.
@@ -324,7 +330,7 @@ def compare_speed(
         "whole_run_distinct_checks_per_s": round(summary["checks"] / whole, 1),
         "distinct_checks_at_time_limit": len(slow),
         "time_limit_floor_seconds": round(len(slow) * TIMEOUT / workers, 1),
-        "sample": n,
+        "sample": n, "sample_runs": runs,
         "sample_sandbox_checks_per_s": round(n / sandbox_seconds, 1),
         "sample_subprocess_checks_per_s": round(n / plain_seconds, 1),
         "sample_same_verdicts": sum(a == b for a, b in zip(ours, plain)),
@@ -356,6 +362,8 @@ if __name__ == "__main__":
     parser.add_argument("predictions")
     parser.add_argument("--mode", choices=MODES, default="output")
     parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(json.dumps(compare_speed(args.data, args.predictions, mode=args.mode, sample=args.sample, workers=args.workers), indent=2))
+    print(json.dumps(compare_speed(args.data, args.predictions, mode=args.mode, sample=args.sample, workers=args.workers,
+                                   repeats=args.repeats), indent=2))
