@@ -8,8 +8,9 @@
 - ``programs``: kept, verified ``py_output`` samples/s with 1 and 2 workers, beside the same programs
   and test inputs run one plain ``python -I`` subprocess per program.
 - ``cruxeval``: CRUXEval-O checks/s through the sandbox vs one subprocess per check
-  (:func:`codegen_data.benchmarks.cruxeval.compare_speed`; the median of three sample runs each, in
-  turns, in the full run), skipped with a reason without the data.
+  (:func:`codegen_data.benchmarks.cruxeval.compare_speed`; in the full run every distinct check
+  not at the time limit, three times in turns, each rate the median), skipped with a reason without
+  the data.
 - ``memory``: peak RSS of ``python -m codegen_data generate`` at two sizes each of ``text_to_sql``
   and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes),
   and each run's samples/s over its whole command (start-up included): the rate at scale, for
@@ -44,7 +45,7 @@ SIZES = {
     #  the two memory sizes)
     True: {"sql": 150, "programs": 150, "program_sample": 60, "crux_items": 60, "crux_sample": 60, "repeats": 1,
            "memory_sql": (300, 1000), "memory_programs": (1000, 5000)},
-    False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": 300, "repeats": 3,
+    False: {"sql": 1000, "programs": 1000, "program_sample": 100, "crux_items": None, "crux_sample": None, "repeats": 3,
             "memory_sql": (2000, 10_000), "memory_programs": (10_000, 100_000)},
 }
 
@@ -231,7 +232,7 @@ def _program_row(n: int, sample: int, tmp: Path, repeats: int = 1) -> dict[str, 
     return row
 
 
-def _cruxeval_row(items: int | None, sample: int, tmp: Path, repeats: int = 1) -> dict[str, Any]:
+def _cruxeval_row(items: int | None, sample: int | None, tmp: Path, repeats: int = 1) -> dict[str, Any]:
     data = EXTERNAL_CRUXEVAL / "cruxeval.jsonl"
     predictions = EXTERNAL_CRUXEVAL / "codellama-7b-temp0.2-output-generations.json"
     if not (data.is_file() and predictions.is_file()):
@@ -249,7 +250,7 @@ def _cruxeval_row(items: int | None, sample: int, tmp: Path, repeats: int = 1) -
     row = compare_speed(data, predictions, mode="output", sample=sample, workers=2, repeats=repeats)
     row["items"] = items or "all"
     row["command"] = (f"python -m codegen_data.benchmarks.cruxeval {data.name} {predictions.name} "
-                      f"--mode output --sample {sample} --workers 2 --repeats {repeats}")
+                      f"--mode output --sample {sample or 0} --workers 2 --repeats {repeats}")
     return row
 
 
@@ -307,7 +308,7 @@ def bench_table(results: dict[str, Any]) -> str:
     else:
         rows.append((f"CRUXEval-O checks/s ({crux['items']} items, 2 workers)",
                      f"{crux['sample_sandbox_checks_per_s']} (whole run {crux['whole_run_checks_per_s']})",
-                     f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} sampled"
+                     f"{crux['sample_subprocess_checks_per_s']} (1 subprocess each, {crux['sample']} checks"
                      + (f", median of {len(crux['sample_runs']['sandbox_seconds'])})"
                         if len(crux.get("sample_runs", {}).get("sandbox_seconds", ())) > 1 else ")"),
                      f"{crux['speedup_same_checks']}x same checks"))

@@ -281,7 +281,7 @@ def compare_speed(
     predictions_path: str | Path,
     *,
     mode: str = "output",
-    sample: int = 300,
+    sample: int | None = 300,
     workers: int = 2,
     seed: int = 0,
     repeats: int = 1,
@@ -290,6 +290,7 @@ def compare_speed(
     sample of its distinct checks (not those at the time limit) through our sandboxes and as
     CRUXEval's check program in one plain ``python3 -I`` subprocess each (pass = exit status 0), both
     with ``workers`` at a time, ``repeats`` times in turns: each rate is the median of its runs.
+    ``sample=None``: every such check.
 
     The subprocess baseline is not confined: measure with known generations (CRUXEval's published
     ones), never with a model's fresh output."""
@@ -304,7 +305,7 @@ def compare_speed(
     slow = {(r.id, g) for r in results for g, f in zip(r.raw, r.failure) if f == "timeout"}
     distinct = {p: (item, g) for item, row in zip(items, planned) for p, g in zip(row, generations[item.id])
                 if isinstance(p, Program) and (item.id, g) not in slow}
-    pairs = random.Random(seed).sample(list(distinct.values()), min(sample, len(distinct)))
+    pairs = random.Random(seed).sample(list(distinct.values()), len(distinct) if sample is None else min(sample, len(distinct)))
     runs: dict[str, list[float]] = {"sandbox_seconds": [], "subprocess_seconds": []}
     for _ in range(repeats):
         start = time.perf_counter()
@@ -361,9 +362,9 @@ if __name__ == "__main__":
     parser.add_argument("data")
     parser.add_argument("predictions")
     parser.add_argument("--mode", choices=MODES, default="output")
-    parser.add_argument("--sample", type=int, default=300)
+    parser.add_argument("--sample", type=int, default=300, help="distinct checks timed (0: all of them)")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(json.dumps(compare_speed(args.data, args.predictions, mode=args.mode, sample=args.sample, workers=args.workers,
+    print(json.dumps(compare_speed(args.data, args.predictions, mode=args.mode, sample=args.sample or None, workers=args.workers,
                                    repeats=args.repeats), indent=2))
