@@ -69,18 +69,50 @@ for job in jobs:
 print(json.dumps({"seconds": seconds, "queries": queries}))
 """
 
-# Runs the CLI in this process, then reports its own peak RSS and its reaped children's (workers').
+# Runs the CLI in this process and reports the peak resident memory of that process and of its
+# children (the workers). Not getrusage's maxrss: Linux folds the memory of the process that forked
+# a child into the child's maxrss at exec, so this wrapper's would be the bench process's, and each
+# worker's at least the CLI's at the moment it started it. VmHWM is the peak of the process's own
+# memory since its exec: read here at the end for the CLI, and every 0.1 s for each worker alive.
 _RSS_WRAPPER = """
-import json, resource, runpy, sys
+import json, os, resource, runpy, sys, threading
+
+def hwm_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+workers = {}
+done = threading.Event()
+
+def watch():
+    while not done.wait(0.1):
+        try:
+            pids = set()
+            for task in os.listdir("/proc/self/task"):
+                with open(f"/proc/self/task/{task}/children") as f:
+                    pids.update(int(p) for p in f.read().split())
+        except OSError:
+            continue
+        for pid in pids:
+            kb = hwm_kb(pid)
+            if kb is not None:
+                workers[pid] = max(workers.get(pid, 0), kb)
+
+threading.Thread(target=watch, daemon=True).start()
 sys.argv = ["codegen-data"] + sys.argv[1:]
 code = 0
 try:
     runpy.run_module("codegen_data", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
     code = exc.code or 0
-main = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-sys.stderr.write("\\n" + json.dumps({"main_kb": main, "children_kb": children, "exit": code}) + "\\n")
+done.set()
+main = hwm_kb("self") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = max(workers.values(), default=0) or resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stderr.write("\\n" + json.dumps({"main_kb": main, "children_kb": children, "exit": code,
+                                     "workers_seen": len(workers)}) + "\\n")
 """
 
 
@@ -257,8 +289,8 @@ def _cruxeval_row(items: int | None, sample: int | None, tmp: Path, repeats: int
 def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
     row: dict[str, Any] = {
         "method": "a fresh python -I wrapper per size runs the CLI (as python -m codegen_data) in its own "
-                  "process, then reports getrusage: RUSAGE_SELF maxrss = the CLI's main process; "
-                  "RUSAGE_CHILDREN maxrss = the largest reaped child (worker) process",
+                  "process and reports peak resident memory (VmHWM, since exec): the CLI's main process at "
+                  "the end, and the largest of its worker processes, read every 0.1 s while they run",
         "sizes": [],
     }
     for task, sizes in tasks.items():
@@ -270,7 +302,7 @@ def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
             report = json.loads(stderr.strip().splitlines()[-1])
             row["sizes"].append({
                 "task": task, "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
-                "exit": report["exit"], "seconds": round(seconds, 1),
+                "exit": report["exit"], "workers_seen": report.get("workers_seen"), "seconds": round(seconds, 1),
                 "samples_per_s": round(n / seconds, 1) if seconds else None,
                 "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
             })

@@ -27,7 +27,7 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     sizes = results["memory"]["sizes"]
     assert [s["task"] for s in sizes] == ["text_to_sql"] * 2 + ["py_output"] * 2
     assert sizes[0]["n"] < sizes[1]["n"] and sizes[2]["n"] < sizes[3]["n"]
-    assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 for s in sizes)
+    assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 and s["workers_seen"] == 2 for s in sizes)
     table = bench_table(results)
     assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
     names = [t["name"] for t in results["targets"]]
