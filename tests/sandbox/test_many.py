@@ -10,15 +10,7 @@ import time
 
 import pytest
 
-from codegen_data.sandbox import Sandbox
-
-from .test_batch import PROGRAMS, SHORT
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(timeout=SHORT) as sandbox:
-        yield sandbox
+from .test_batch import PROGRAMS, sandbox  # noqa: F401  (sandbox: test_batch's fixture, a server of short deadlines)
 
 
 def test_many_gives_what_each_program_gives_alone(sandbox):
