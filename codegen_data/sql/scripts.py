@@ -3,8 +3,10 @@
 Every statement is a sqlglot expression rendered by a dialect; no SQL is assembled from strings. Two
 dialect fixes live here, each once:
 
-* ``_DuckDBDDL`` spells ``INTEGER`` and ``VARCHAR`` as the grammar does (stock DuckDB output says
-  ``INT`` and ``TEXT``), so the DDL shown to a model matches the column types it is asked about;
+* ``_DUCKDB_NAMES`` spells ``INTEGER`` and ``VARCHAR`` as the grammar does (stock DuckDB output says
+  ``INT`` and ``TEXT``), so the DDL shown to a model matches the column types it is asked about (as
+  nodes named for what they are, not a subclass of sqlglot's dialect: under ``sqlglot[c]`` a Python
+  subclass of its compiled classes cannot be instantiated);
 * ``_SQLITE_TYPES`` maps our types onto SQLite storage classes (dates as ISO text, DECIMAL as REAL,
   BOOLEAN as 0/1), which is also how :func:`load_sqlite` converts the values.
 
@@ -48,20 +50,27 @@ __all__ = [
 ]
 
 
-class _DuckDBDDL(DuckDB):
-    """DuckDB that names INTEGER and VARCHAR the way the grammar and DuckDB's own DESCRIBE do."""
+_DUCKDB = DuckDB()
+"""sqlglot's DuckDB dialect, one instance (naming it by its name makes a new one per render)."""
 
-    class Generator(DuckDB.Generator):
-        TYPE_MAPPING = {
-            **DuckDB.Generator.TYPE_MAPPING,
-            exp.DType.INT: "INTEGER",
-            exp.DType.VARCHAR: "VARCHAR",
-            exp.DType.TEXT: "VARCHAR",
-        }
+_DUCKDB_NAMES = {exp.DType.INT: "INTEGER", exp.DType.VARCHAR: "VARCHAR", exp.DType.TEXT: "VARCHAR"}
+"""Types that stock DuckDB output names otherwise (``INT``, ``TEXT``) than the grammar and DuckDB's
+own DESCRIBE do; :func:`_named_for_duckdb` writes them so."""
 
 
-_DIALECTS = {"duckdb": _DuckDBDDL}
-"""Dialect names whose output goes through one of our fixed dialects."""
+def _named_for_duckdb(data_type: exp.DataType) -> exp.DataType:
+    """``data_type`` (built by us, so changed in place) with each plain type of :data:`_DUCKDB_NAMES`
+    named as DuckDB's DESCRIBE names it; an array's element type too."""
+    for node in list(data_type.find_all(exp.DataType)):
+        name = _DUCKDB_NAMES.get(node.this)
+        if name is None or node.expressions:
+            continue
+        named = exp.DataType(this=exp.DType.USERDEFINED, kind=name)
+        if node is data_type:
+            return named
+        node.replace(named)
+    return data_type
+
 
 _SQLITE_TYPES = {"DECIMAL": "REAL", "DATE": "TEXT", "TIMESTAMP": "TEXT", "BOOLEAN": "INTEGER"}
 """Base type -> SQLite column type, where sqlglot's transpilation is not what we store."""
@@ -70,7 +79,7 @@ _TYPE_OVERRIDES = {"sqlite": _SQLITE_TYPES}
 
 
 def _dialect(dialect: str):
-    return _DIALECTS.get(dialect, dialect)
+    return _DUCKDB if dialect == "duckdb" else dialect
 
 
 @functools.lru_cache(maxsize=None)
@@ -94,9 +103,10 @@ def _column_def(column: Column, dialect: str, self_table: str | None, keys: bool
         parent, parent_column = column.references
         reference = exp.Reference(this=exp.to_table(parent), expressions=[exp.to_identifier(parent_column)])
         constraints.append(exp.ColumnConstraint(kind=reference))
+    kind = _data_type(type_name)
     return exp.ColumnDef(
         this=exp.to_identifier(column.name),
-        kind=_data_type(type_name),
+        kind=_named_for_duckdb(kind) if dialect == "duckdb" else kind,
         constraints=constraints or None,
     )
 
@@ -173,7 +183,7 @@ def duckdb_script(db: Database) -> str:
 
 def _rendered_insert(table: str, rows: Sequence[tuple]) -> str:
     """:func:`insert_statement` as sqlglot writes it (pretty DuckDB): what :func:`_insert_text` matches."""
-    return insert_statement(table, rows).sql(dialect=_DuckDBDDL, pretty=True, copy=False)
+    return insert_statement(table, rows).sql(dialect=_DUCKDB, pretty=True, copy=False)
 
 
 _TEXT_WIDTH = 80
@@ -247,14 +257,14 @@ def _filling_create(table: Table) -> str:
     column, the column types those of the schema."""
     columns = [
         exp.alias_(
-            exp.Unnest(expressions=[exp.Cast(this=exp.Placeholder(), to=_data_type(f"{c.type}[]", dialect="duckdb"))]),
+            exp.Unnest(expressions=[exp.Cast(this=exp.Placeholder(), to=_named_for_duckdb(_data_type(f"{c.type}[]", dialect="duckdb")))]),
             c.name,
             copy=False,
         )
         for c in table.columns
     ]
     create = exp.Create(this=exp.to_table(table.name), kind="TABLE", expression=exp.Select(expressions=columns))
-    return create.sql(dialect=_DuckDBDDL, copy=False)  # built here, used once
+    return create.sql(dialect=_DUCKDB, copy=False)  # built here, used once
 
 
 def _chosen(schema: Schema, dialect: str, keys: bool, tables: Collection[str] | None) -> list[tuple[Table, str]]:

@@ -1,7 +1,9 @@
 """The generator's DuckDB queries rendered for SQLite: sqlglot's SQLite dialect plus the fixes we need.
 
-sqlglot's stock SQLite output is wrong for two constructs the generator emits; each is fixed once here
-as a transform on a small ``SQLite`` subclass (no string rewriting):
+sqlglot's stock SQLite output is wrong for two constructs the generator emits. :func:`to_sqlite` swaps
+each such node for one whose stock rendering is right, renders with sqlglot's own ``SQLite`` dialect,
+and puts the nodes back (no string rewriting, and no subclass of sqlglot's classes: under
+``sqlglot[c]`` its dialects are compiled classes, which a Python subclass cannot be instantiated from):
 
 =====================  ==========================================  =====================================
 construct              stock SQLite output                         why it is wrong / what we emit
@@ -21,7 +23,7 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.sqlite import SQLite
 
-__all__ = ["SQLiteForDuckDB", "to_sqlite"]
+__all__ = ["to_sqlite"]
 
 _STRFTIME_FORMATS = {
     "YEAR": "%Y",
@@ -39,13 +41,14 @@ _STRFTIME_FORMATS = {
 _GLOB_SPECIALS = {"*": "[*]", "?": "[?]", "[": "[[]"}
 
 
-def _extract_sql(self: SQLite.Generator, expression: exp.Extract) -> str:
-    unit = expression.this.name.upper()
-    fmt = _STRFTIME_FORMATS.get(unit)
+def _extract_node(expression: exp.Extract) -> exp.Expr | None:
+    """``CAST(STRFTIME(fmt, d) AS INTEGER)`` for ``EXTRACT(unit FROM d)``; None for a unit with no
+    such format (stock output; the generator never emits those units)."""
+    fmt = _STRFTIME_FORMATS.get(expression.this.name.upper())
     if fmt is None:
-        return self.extract_sql(expression)  # stock output; the generator never emits these units
-    strftime = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(fmt), expression.expression])
-    return self.sql(exp.cast(strftime, exp.DataType.build("INTEGER")))
+        return None
+    strftime = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(fmt), expression.expression.copy()])
+    return exp.cast(strftime, exp.DataType.build("INTEGER"), copy=False)
 
 
 def _like_pattern_to_glob(pattern: str) -> str:
@@ -61,26 +64,16 @@ def _like_pattern_to_glob(pattern: str) -> str:
     return "".join(out)
 
 
-def _like_sql(self: SQLite.Generator, expression: exp.Like) -> str:
+def _like_node(expression: exp.Like) -> exp.Expr | None:
+    """``x GLOB 'Ab*'`` for ``x LIKE 'Ab%'`` (a literal pattern, no ESCAPE); None otherwise."""
     pattern = expression.expression
     if expression.args.get("escape") is None and isinstance(pattern, exp.Literal) and pattern.is_string:
-        glob = exp.Glob(this=expression.this, expression=exp.Literal.string(_like_pattern_to_glob(pattern.this)))
-        return self.sql(glob)
-    return self.binary(expression, "LIKE")
+        return exp.Glob(this=expression.this.copy(), expression=exp.Literal.string(_like_pattern_to_glob(pattern.this)))
+    return None
 
 
-class SQLiteForDuckDB(SQLite):
-    """SQLite, with DuckDB's meaning kept for the constructs listed in the module docstring."""
-
-    class Generator(SQLite.Generator):
-        TRANSFORMS = {
-            **SQLite.Generator.TRANSFORMS,
-            exp.Extract: _extract_sql,
-            exp.Like: _like_sql,
-        }
-
-
-_SQLITE = SQLiteForDuckDB()
+_FIXES = {exp.Extract: _extract_node, exp.Like: _like_node}
+_SQLITE = SQLite()
 
 
 def to_sqlite(tree: exp.Expression, *, copy: bool = True) -> str:
@@ -88,5 +81,25 @@ def to_sqlite(tree: exp.Expression, *, copy: bool = True) -> str:
 
     ``copy=False`` renders ``tree`` itself, for a caller that knows rendering leaves it as it was
     (the generator's queries do: ``tests/sql/test_verify.py``); sqlglot's transforms may otherwise
-    rewrite parts of it in place."""
-    return _SQLITE.generate(tree, copy=copy)
+    rewrite parts of it in place. The nodes swapped for :data:`_FIXES` are always put back.
+
+    Swaps go children first (the reverse of a depth-first pre-order), so a fixed node's replacement
+    copies children that are fixed already; they are undone in the opposite order."""
+    if copy:
+        tree = tree.copy()
+    swapped: list[tuple[exp.Expression, exp.Expression]] = []
+    root = tree
+    try:
+        for node in reversed(list(tree.find_all(*_FIXES, bfs=False))):
+            new = _FIXES[type(node)](node)
+            if new is None:
+                continue
+            if node is root:
+                root = new
+            else:
+                node.replace(new)
+                swapped.append((new, node))
+        return _SQLITE.generate(root, copy=False)
+    finally:
+        for new, node in reversed(swapped):
+            new.replace(node)

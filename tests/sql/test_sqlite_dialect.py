@@ -9,11 +9,12 @@ import sqlite3
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from codegen_data.sql.comparator import DEFAULT_COMPARATOR, to_json_value
 from codegen_data.sql.schema import Column, Database, Schema, Table
 from codegen_data.sql.scripts import load_duckdb, load_sqlite
-from codegen_data.sql.sqlite_dialect import SQLiteForDuckDB, to_sqlite
+from codegen_data.sql.sqlite_dialect import to_sqlite
 
 
 def _fixture() -> Database:
@@ -191,7 +192,19 @@ def test_to_sqlite_leaves_the_tree_alone():
     assert tree.sql(dialect="duckdb") == before
 
 
-def test_dialect_is_a_sqlite_subclass():
-    from sqlglot.dialects.sqlite import SQLite
-
-    assert issubclass(SQLiteForDuckDB, SQLite)
+def test_to_sqlite_puts_back_nested_fixes_and_parents():
+    """A LIKE inside an EXTRACT's operand and the other way round: both fixed, the tree as it was
+    (every node where it was and its parent pointer right)."""
+    sql = "SELECT EXTRACT(YEAR FROM CASE WHEN a LIKE 'x%' THEN d END) FROM t WHERE CAST(EXTRACT(MONTH FROM d) AS VARCHAR) LIKE '1%'"
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    before = tree.sql(dialect="duckdb")
+    nodes = [id(node) for node in tree.walk()]
+    out = to_sqlite(tree, copy=False)
+    assert out.count("GLOB") == 2 and out.count("STRFTIME") == 2 and "EXTRACT" not in out and "LIKE" not in out
+    assert tree.sql(dialect="duckdb") == before
+    assert [id(node) for node in tree.walk()] == nodes
+    for node in tree.walk():
+        for value in node.args.values():
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, exp.Expression):
+                    assert child.parent is node

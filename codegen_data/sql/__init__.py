@@ -1,0 +1,1 @@
+"""SQL: synthesized databases, the query generator, sandboxed DuckDB and SQLite sessions, and the SQL verifiers."""
