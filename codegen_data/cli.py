@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .task import DIFFICULTY_CHOICES, ConfigError
+from .task import DIFFICULTY_CHOICES, INTERNAL_ERROR, ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -164,7 +165,19 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
     if summary.rejected:
         click.echo("  rejected: " + ", ".join(f"{r} {c}" for r, c in summary.rejected.most_common()))
     if not summary.complete:
+        if kept == 0 and summary.rejected.get(INTERNAL_ERROR) == summary.candidates:
+            raise _fail(f"every candidate failed with an internal error, first {_first_reject(out)!r} (a bug, or a "
+                        f"dependency version codegen-data does not work with); all are in {out}/rejects.jsonl")
         raise _fail(f"only {kept} of {n} samples could be verified; see {out}/rejects.jsonl for why")
+
+
+def _first_reject(out: Path) -> str:
+    """The detail of the first line of ``out/rejects.jsonl`` ("" if there is none to read)."""
+    try:
+        with open(out / "rejects.jsonl", encoding="utf-8") as lines:
+            return str(json.loads(lines.readline()).get("detail", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
 
 
 @main.command()

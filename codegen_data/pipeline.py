@@ -18,12 +18,13 @@ from .export.dataset import PARTIAL, SHARD, DatasetWriter
 from .groups import split_of
 from .pool import Chunk, WorkerPool
 from .registry import get_task
-from .task import DUPLICATE_STRUCTURE, ConfigError, Task, TaskConfig
+from .task import DUPLICATE_STRUCTURE, INTERNAL_ERROR, ConfigError, Task, TaskConfig
 
 __all__ = ["TaskPlan", "GenerationPlan", "GenerationSummary", "plan_generation", "run_generation", "parse_splits", "ordered_outcomes", "Outcome"]
 
 CHUNK = 16  # indices per request: small enough to balance workers, large enough to batch programs in one sandbox child
 MAX_CANDIDATES_PER_SAMPLE = 50  # give up on a task that keeps less than 1 candidate in 50
+BROKEN_AFTER = 200  # give up on a task whose first this many candidates all failed with an internal error
 
 
 @dataclass
@@ -132,6 +133,7 @@ class _TaskProgress:
     next_index: int = 0
     emitted: int = 0  # outcomes passed on in index order
     kept: int = 0
+    internal_errors: int = 0  # outcomes passed on that were a bug of ours (or of a dependency) raising
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -139,8 +141,14 @@ class _TaskProgress:
         return self.kept >= self.plan.quota
 
     @property
+    def broken(self) -> bool:
+        """Every one of the first :data:`BROKEN_AFTER` candidates raised: a bug, or a dependency
+        version the task does not work with, not a hard quota; going on would only repeat it."""
+        return self.kept == 0 and self.emitted >= BROKEN_AFTER and self.internal_errors == self.emitted
+
+    @property
     def exhausted(self) -> bool:
-        return self.next_index >= max(1000, self.plan.quota * MAX_CANDIDATES_PER_SAMPLE)
+        return self.broken or self.next_index >= max(1000, self.plan.quota * MAX_CANDIDATES_PER_SAMPLE)
 
 
 @dataclass
@@ -285,6 +293,8 @@ def ordered_outcomes(
                 yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(group))
                 continue
             if record is None:
+                if raw["reject"].get("reason") == INTERNAL_ERROR:
+                    state.internal_errors += 1
                 yield Outcome(raw["task"], raw["i"], reject=raw["reject"])
                 continue
             reason = dedup.reason(record)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from ._seeding import derive_rng
 
-__all__ = ["Task", "TaskConfig", "Reject", "ConfigError", "DIFFICULTY_CHOICES", "DUPLICATE_STRUCTURE"]
+__all__ = ["Task", "TaskConfig", "Reject", "ConfigError", "DIFFICULTY_CHOICES", "DUPLICATE_STRUCTURE", "INTERNAL_ERROR"]
 
 DIFFICULTY_CHOICES = ("easy", "medium", "hard", "extra", "mixed")
 
@@ -44,6 +44,7 @@ class Reject:
 
 
 DUPLICATE_STRUCTURE = "duplicate_structure"
+INTERNAL_ERROR = "internal_error"  # the reason of a candidate whose processing raised (a bug, not a verdict)
 """The reason of a candidate whose group a record kept earlier has (see :meth:`Task.group_of`)."""
 
 

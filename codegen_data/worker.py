@@ -28,7 +28,7 @@ from typing import Any, Iterator, TextIO
 from ._keyset import KeySet
 from ._processes import protocol_stream
 from .registry import get_task
-from .task import Reject, Task
+from .task import INTERNAL_ERROR, Reject, Task
 
 
 def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:
@@ -55,7 +55,7 @@ def _outcome(task: Task, index: int) -> dict[str, Any]:
     except Exception as exc:  # a bug of ours: counted and reported, the run goes on
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-        result = Reject("internal_error", detail[:500])
+        result = Reject(INTERNAL_ERROR, detail[:500])
     return _message(task, index, result)
 
 

@@ -160,3 +160,43 @@ def test_workers_told_of_earlier_groups_skip_their_candidates():
         if isinstance(before, dict):
             assert messages[i]["reject"]["reason"] == "duplicate_structure"
             assert messages[i]["reject"]["group"] == before["group"]
+
+
+class _FailingPool(_ScriptedPool):
+    """Every candidate raised in the worker (an internal error), except the indices in ``kept``."""
+
+    chunk_size = 16
+
+    def __init__(self, kept=()):
+        super().__init__([])
+        self.kept = set(kept)
+        self.asked = 0
+
+    def run(self, next_chunk):
+        while (chunk := next_chunk()) is not None:
+            self.asked = chunk.stop
+            for i in range(chunk.start, chunk.stop):
+                if i in self.kept:
+                    yield {"task": "py_output", "i": i, **_record(i, f"g{i}")}
+                else:
+                    yield {"task": "py_output", "i": i, "reject": {"reason": "internal_error", "detail": "TypeError: x"}}
+
+
+def test_a_task_whose_every_candidate_raises_is_given_up_early():
+    from codegen_data.pipeline import BROKEN_AFTER, MAX_CANDIDATES_PER_SAMPLE
+
+    plan = plan_generation(["py_output"], n=100, seed=0)
+    pool = _FailingPool()
+    outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
+    assert len(outcomes) == pool.asked and BROKEN_AFTER <= pool.asked < BROKEN_AFTER + pool.chunk_size
+    assert pool.asked < 100 * MAX_CANDIDATES_PER_SAMPLE
+    assert all(o.reject["reason"] == "internal_error" for o in outcomes)
+
+
+def test_a_task_that_keeps_anything_is_not_given_up_for_its_internal_errors():
+    from codegen_data.pipeline import BROKEN_AFTER
+
+    plan = plan_generation(["py_output"], n=3, seed=0)
+    pool = _FailingPool(kept={5, BROKEN_AFTER + 40, BROKEN_AFTER + 300})
+    outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
+    assert [o.index for o in outcomes if o.record] == [5, BROKEN_AFTER + 40, BROKEN_AFTER + 300]
