@@ -10,7 +10,8 @@ Hardening, applied before any generated SQL runs and then locked:
   auto-install and auto-load off, ``threads=1``, a memory limit, ``lock_configuration=true`` (no
   ``SET`` can undo any of it). A per-statement deadline interrupts the query (one watchdog thread per
   process keeps every deadline); only a single read-only statement (SELECT / WITH / set operation)
-  is accepted, and it runs in a transaction that is rolled back.
+  is accepted, and on a connection of its own (SQL we did not write) it runs in a transaction that
+  is rolled back.
 - A generation worker keeps all its DuckDB databases in one such connection (a :class:`DuckDBSandbox`),
   each in a schema of its own that its session's cursor has as ``search_path``: opening a hardened
   connection takes about 20 ms, four times as long as loading a database into it, and one memory
@@ -253,8 +254,12 @@ class DuckDBSession:
         kind = statements[0].type.name
         if kind not in _READ_ONLY_STATEMENTS:
             return QueryResult("refused", error=f"only read-only queries run here, not {kind}")
-        begin, rollback = self._transaction
-        self.con.execute(begin)
+        # A connection of its own may run SQL we did not write (a model's, a dataset's): that runs in a
+        # transaction that is rolled back. A sandbox's schemas only ever run the generator's own
+        # SELECTs, which change nothing: two statements fewer per query (a sixth of its time).
+        transaction = None if self._sandbox is not None else self._transaction
+        if transaction is not None:
+            self.con.execute(transaction[0])
         token = _WATCHDOG.arm(self.con, budget)
         try:
             cursor = self.con.execute(statements[0])  # the parsed statement: DuckDB does not parse it again
@@ -266,10 +271,11 @@ class DuckDBSession:
             return QueryResult("error", error=_error_text(exc))
         finally:
             _WATCHDOG.disarm(token)
-            try:
-                self.con.execute(rollback)
-            except duckdb.Error:
-                pass
+            if transaction is not None:
+                try:
+                    self.con.execute(transaction[1])
+                except duckdb.Error:
+                    pass
         if len(raw) > limit:
             return QueryResult("too_many_rows", error=f"more than {limit} rows")
         return QueryResult(
