@@ -179,8 +179,11 @@ def _scaled(sizes: dict[str, Any], scale: float) -> dict[str, Any]:
 
 
 def _machine() -> dict[str, Any]:
+    from .export.dataset import engine_versions
+    from .sql import sqlglot_build
+
     return {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "executable": sys.executable}
+            "executable": sys.executable, "engines": engine_versions(), "sqlglot_build": sqlglot_build()}
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -324,7 +327,11 @@ def _run_script(source: str, tmp: Path, args: list[str], *, stream: str = "stdou
 def bench_table(results: dict[str, Any]) -> str:
     """A plain-text table of :func:`run_bench`'s numbers."""
     m = results["machine"]
-    lines = [f"codegen-data bench ({results['mode']}) on {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}", ""]
+    lines = [f"codegen-data bench ({results['mode']}) on {m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}"]
+    if "engines" in m:
+        e = m["engines"]
+        lines.append(f"duckdb {e['duckdb']}, sqlglot {e['sqlglot']} ({m['sqlglot_build']}), sqlite {e['sqlite']}")
+    lines.append("")
     rows = [("row", "ours", "floor / baseline", "ratio")]
     sql = results["sql"]
     rows.append((f"text_to_sql n={sql['n']} samples/s", _workers(sql),

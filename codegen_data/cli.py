@@ -186,9 +186,11 @@ def doctor() -> None:
     from .export.dataset import engine_versions
     from .sandbox import sandbox_layers
 
+    from .sql import sqlglot_build
+
     click.echo("engines:")
     for name, version in engine_versions().items():
-        click.echo(f"  {name:<10} {version}")
+        click.echo(f"  {name:<10} {version}" + (f" ({sqlglot_build()})" if name == "sqlglot" else ""))
     click.echo("program sandbox layers:")
     for layer, state in sandbox_layers().items():
         if state is True:

@@ -12,6 +12,7 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     results = run_bench(quick=True, scale=0.1)
     json.dumps(results)  # serialisable as is, for --json
     assert results["machine"]["cpu_count"] >= 1
+    assert results["machine"]["sqlglot_build"] in ("compiled", "pure Python")
     for row in ("sql", "programs"):
         assert set(results[row]["samples_per_s"]) == {"1", "2"}
         assert all(rate > 0 for rate in results[row]["samples_per_s"].values())
@@ -30,6 +31,7 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 and s["workers_seen"] == 2 for s in sizes)
     table = bench_table(results)
     assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
+    assert f"sqlglot {results['machine']['engines']['sqlglot']} ({results['machine']['sqlglot_build']})" in table
     names = [t["name"] for t in results["targets"]]
     assert len(names) == 8 and all(t["met"] in (True, False, None) for t in results["targets"])
     assert all(t["what"] in table for t in results["targets"])
