@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .task import DIFFICULTY_CHOICES, INTERNAL_ERROR, ConfigError
+from .task import DIFFICULTY_CHOICES, ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -116,7 +116,7 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
     with --resume.
     """
     from .export.dataset import OutputExists
-    from .pipeline import parse_splits, plan_generation, run_generation
+    from .pipeline import BROKEN_AFTER, parse_splits, plan_generation, run_generation
 
     names = [t.strip() for t in tasks.split(",") if t.strip()]
     workers = workers if workers is not None else (os.cpu_count() or 1)
@@ -164,20 +164,25 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
         click.echo(f"  {name}: {count} kept{extra}")
     if summary.rejected:
         click.echo("  rejected: " + ", ".join(f"{r} {c}" for r, c in summary.rejected.most_common()))
+    if summary.given_up:
+        raise _fail(f"{', '.join(summary.given_up)}: the first {BROKEN_AFTER} candidates all failed with an internal "
+                    f"error, first {_first_reject(out, summary.given_up[0])!r} (a bug, or a dependency version "
+                    f"codegen-data does not work with); all are in {out}/rejects.jsonl")
     if not summary.complete:
-        if kept == 0 and summary.rejected.get(INTERNAL_ERROR) == summary.candidates:
-            raise _fail(f"every candidate failed with an internal error, first {_first_reject(out)!r} (a bug, or a "
-                        f"dependency version codegen-data does not work with); all are in {out}/rejects.jsonl")
         raise _fail(f"only {kept} of {n} samples could be verified; see {out}/rejects.jsonl for why")
 
 
-def _first_reject(out: Path) -> str:
-    """The detail of the first line of ``out/rejects.jsonl`` ("" if there is none to read)."""
+def _first_reject(out: Path, task: str) -> str:
+    """The detail of ``task``'s first reject in ``out/rejects.jsonl`` ("" if there is none to read)."""
     try:
         with open(out / "rejects.jsonl", encoding="utf-8") as lines:
-            return str(json.loads(lines.readline()).get("detail", ""))
+            for line in lines:
+                reject = json.loads(line)
+                if reject.get("task") == task:
+                    return str(reject.get("detail", ""))
     except (OSError, ValueError, AttributeError):
-        return ""
+        pass
+    return ""
 
 
 @main.command()

@@ -133,7 +133,7 @@ class _TaskProgress:
     next_index: int = 0
     emitted: int = 0  # outcomes passed on in index order
     kept: int = 0
-    internal_errors: int = 0  # outcomes passed on that were a bug of ours (or of a dependency) raising
+    internal_errors: int = 0  # of the first BROKEN_AFTER outcomes, those that were a bug raising
     pending: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -142,9 +142,11 @@ class _TaskProgress:
 
     @property
     def broken(self) -> bool:
-        """Every one of the first :data:`BROKEN_AFTER` candidates raised: a bug, or a dependency
-        version the task does not work with, not a hard quota; going on would only repeat it."""
-        return self.kept == 0 and self.emitted >= BROKEN_AFTER and self.internal_errors == self.emitted
+        """Every one of the first :data:`BROKEN_AFTER` candidates (by index) raised: a bug, or a
+        dependency version the task does not work with, not a hard quota; going on would only repeat
+        it. Decided on exactly those outcomes, so however many workers (or chunks in flight), the
+        task's outcomes are indices 0 to BROKEN_AFTER - 1 and nothing after."""
+        return self.emitted >= BROKEN_AFTER and self.internal_errors == BROKEN_AFTER
 
     @property
     def exhausted(self) -> bool:
@@ -161,6 +163,7 @@ class GenerationSummary:
     out_dir: Path
     agreement: dict[str, float]
     resumed_records: int = 0  # records taken from the committed shards of an interrupted run
+    given_up: tuple[str, ...] = ()  # tasks whose first BROKEN_AFTER candidates all raised
 
     @property
     def samples_per_second(self) -> float:
@@ -281,10 +284,10 @@ def ordered_outcomes(
 
     def in_order(message: dict[str, Any]) -> Iterator[Outcome]:
         state = states[message["task"]]
-        if state.done:
+        if state.done or state.broken:
             return
         state.pending[message["i"]] = message
-        while not state.done and state.emitted in state.pending:
+        while not state.done and not state.broken and state.emitted in state.pending:
             raw = state.pending.pop(state.emitted)
             state.emitted += 1
             record = raw.get("record")
@@ -293,7 +296,7 @@ def ordered_outcomes(
                 yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(group))
                 continue
             if record is None:
-                if raw["reject"].get("reason") == INTERNAL_ERROR:
+                if raw["reject"].get("reason") == INTERNAL_ERROR and raw["i"] < BROKEN_AFTER:
                     state.internal_errors += 1
                 yield Outcome(raw["task"], raw["i"], reject=raw["reject"])
                 continue
@@ -310,7 +313,7 @@ def ordered_outcomes(
                     "reason": reason, "detail": "same id as a kept record",
                     "candidate": {"id": record["id"], "group": record.get("group")},
                 })
-        if state.done:
+        if state.done or state.broken:
             state.pending.clear()
 
     init = {
@@ -331,7 +334,7 @@ def ordered_outcomes(
     try:
         for message in messages:
             yield from in_order(message)
-            if all(s.done or s.exhausted and s.emitted >= s.next_index for s in states.values()):
+            if all(s.done or s.broken or s.exhausted and s.emitted >= s.next_index for s in states.values()):
                 break  # every task has what it needs: chunks still running are not waited for
     except BaseException:
         pool.kill()
@@ -352,6 +355,8 @@ def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _Task
                 state.kept += 1
                 kept += 1
                 dedup.remember(line["record"])
+            elif line["reject"].get("reason") == INTERNAL_ERROR and line["i"] < BROKEN_AFTER:
+                state.internal_errors += 1
     return kept
 
 
@@ -421,4 +426,5 @@ def run_generation(
         out_dir=out_dir,
         agreement=writer.agreement(),
         resumed_records=resumed,
+        given_up=tuple(name for name, s in states.items() if s.broken),
     )

@@ -44,8 +44,9 @@ class Reject:
 
 
 DUPLICATE_STRUCTURE = "duplicate_structure"
-INTERNAL_ERROR = "internal_error"  # the reason of a candidate whose processing raised (a bug, not a verdict)
 """The reason of a candidate whose group a record kept earlier has (see :meth:`Task.group_of`)."""
+INTERNAL_ERROR = "internal_error"
+"""The reason of a candidate whose processing raised: a bug (ours or a dependency's), not a verdict."""
 
 
 @dataclass

@@ -90,3 +90,32 @@ def test_verify_stats_and_report_from_the_command_line(sql_dataset, tmp_path):
     assert proc.returncode == 1 and record["id"] in proc.stdout
     assert_one_line_error(cli("verify", str(tmp_path / "nothing")), "is not a codegen-data dataset")
     assert_one_line_error(cli("stats", str(tmp_path / "nothing")), "is not a codegen-data dataset")
+
+
+def test_a_given_up_task_is_one_line_naming_its_first_error(tmp_path, monkeypatch):
+    """What `generate` says when a task's first 200 candidates all raised (the pipeline's side is
+    tests/test_dedup.py): the task, the first exception, where the rest are; exit 1."""
+    from collections import Counter
+
+    from click.testing import CliRunner
+
+    from codegen_data import pipeline
+    from codegen_data.cli import main
+
+    out = tmp_path / "ds"
+
+    def broken_run(plan, out_dir, **_):
+        out_dir.mkdir()
+        (out_dir / "rejects.jsonl").write_text(
+            json.dumps({"task": "sql_output", "index": 0, "reason": "ok_reject", "detail": "other"}) + "\n"
+            + json.dumps({"task": "text_to_sql", "index": 0, "reason": "internal_error", "detail": "TypeError: boom"}) + "\n")
+        return pipeline.GenerationSummary(kept=Counter({"text_to_sql": 0}), rejected=Counter({"internal_error": 200}),
+                                          candidates=200, seconds=1.0, complete=False, out_dir=out_dir, agreement={},
+                                          given_up=("text_to_sql",))
+
+    monkeypatch.setattr(pipeline, "run_generation", broken_run)
+    result = CliRunner().invoke(main, ["generate", "text_to_sql", "-n", "5", "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert "text_to_sql: the first 200 candidates all failed with an internal error" in last
+    assert "'TypeError: boom'" in last and "rejects.jsonl" in last

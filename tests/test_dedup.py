@@ -163,18 +163,27 @@ def test_workers_told_of_earlier_groups_skip_their_candidates():
 
 
 class _FailingPool(_ScriptedPool):
-    """Every candidate raised in the worker (an internal error), except the indices in ``kept``."""
+    """Every candidate raised in the worker (an internal error), except the indices in ``kept``; with
+    ``ahead``, that many more chunks are taken before a chunk's outcomes come back (as workers with
+    a queued chunk, or Ray, do)."""
 
     chunk_size = 16
 
-    def __init__(self, kept=()):
+    def __init__(self, kept=(), ahead=0):
         super().__init__([])
         self.kept = set(kept)
+        self.ahead = ahead
         self.asked = 0
 
     def run(self, next_chunk):
-        while (chunk := next_chunk()) is not None:
-            self.asked = chunk.stop
+        chunks = []
+        while True:
+            while len(chunks) <= self.ahead and (chunk := next_chunk()) is not None:
+                chunks.append(chunk)
+                self.asked = chunk.stop
+            if not chunks:
+                return
+            chunk = chunks.pop(0)
             for i in range(chunk.start, chunk.stop):
                 if i in self.kept:
                     yield {"task": "py_output", "i": i, **_record(i, f"g{i}")}
@@ -188,9 +197,21 @@ def test_a_task_whose_every_candidate_raises_is_given_up_early():
     plan = plan_generation(["py_output"], n=100, seed=0)
     pool = _FailingPool()
     outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
-    assert len(outcomes) == pool.asked and BROKEN_AFTER <= pool.asked < BROKEN_AFTER + pool.chunk_size
-    assert pool.asked < 100 * MAX_CANDIDATES_PER_SAMPLE
+    assert [o.index for o in outcomes] == list(range(BROKEN_AFTER))
+    assert BROKEN_AFTER <= pool.asked < BROKEN_AFTER + pool.chunk_size < 100 * MAX_CANDIDATES_PER_SAMPLE
     assert all(o.reject["reason"] == "internal_error" for o in outcomes)
+
+
+@pytest.mark.parametrize("ahead", [0, 1, 3])
+def test_giving_up_is_decided_on_the_first_outcomes_only_whatever_is_in_flight(ahead):
+    """A record at index BROKEN_AFTER + 20 arrives only when chunks were handed out ahead; the task
+    is given up all the same, with the same outcomes (workers and engines make the same bytes)."""
+    from codegen_data.pipeline import BROKEN_AFTER
+
+    plan = plan_generation(["py_output"], n=100, seed=0)
+    pool = _FailingPool(kept={BROKEN_AFTER + 20}, ahead=ahead)
+    outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
+    assert [o.index for o in outcomes] == list(range(BROKEN_AFTER)) and not any(o.record for o in outcomes)
 
 
 def test_a_task_that_keeps_anything_is_not_given_up_for_its_internal_errors():
@@ -200,3 +221,29 @@ def test_a_task_that_keeps_anything_is_not_given_up_for_its_internal_errors():
     pool = _FailingPool(kept={5, BROKEN_AFTER + 40, BROKEN_AFTER + 300})
     outcomes = list(ordered_outcomes(plan, pool_factory=lambda init, deadline: pool))
     assert [o.index for o in outcomes if o.record] == [5, BROKEN_AFTER + 40, BROKEN_AFTER + 300]
+
+
+def test_a_resumed_run_counts_the_internal_errors_it_committed(tmp_path):
+    """A run stopped after a shard of internal errors and resumed still gives the task up at
+    BROKEN_AFTER in all, not BROKEN_AFTER more."""
+    from codegen_data.export.dataset import SHARD, DatasetWriter
+    from codegen_data.pipeline import BROKEN_AFTER, _replay
+
+    plan = plan_generation(["py_output"], n=100, seed=0)
+    tasks = {"py_output": get_task("py_output")(plan.tasks[0].config, seed=0)}
+    first = DatasetWriter(tmp_path / "out", plan, tasks)
+    for i in range(SHARD):  # one committed shard, then the run "dies"
+        first.add_reject("py_output", i, {"reason": "internal_error", "detail": "TypeError: x"})
+    first._release()
+    resumed = DatasetWriter(tmp_path / "out", plan, tasks, mode="resume")
+    assert resumed.state == "resumed"
+    states, dedup = {}, _Deduplicator(False)
+    try:
+        _replay(resumed, plan, states, dedup)
+        assert states["py_output"].internal_errors == states["py_output"].emitted == SHARD
+        pool = _FailingPool()
+        outcomes = list(ordered_outcomes(plan, states=states, dedup=dedup, pool_factory=lambda init, deadline: pool))
+        assert [o.index for o in outcomes] == list(range(SHARD, BROKEN_AFTER))
+    finally:
+        dedup.close()
+        resumed._release()

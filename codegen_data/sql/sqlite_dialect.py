@@ -65,11 +65,15 @@ def _like_pattern_to_glob(pattern: str) -> str:
 
 
 def _like_node(expression: exp.Like) -> exp.Expr | None:
-    """``x GLOB 'Ab*'`` for ``x LIKE 'Ab%'`` (a literal pattern, no ESCAPE); None otherwise."""
+    """``x GLOB 'Ab*'`` for ``x LIKE 'Ab%'`` (``NOT`` kept), a literal pattern without ESCAPE (sqlglot
+    puts an ``Escape`` node above the LIKE); None otherwise."""
     pattern = expression.expression
-    if expression.args.get("escape") is None and isinstance(pattern, exp.Literal) and pattern.is_string:
-        return exp.Glob(this=expression.this.copy(), expression=exp.Literal.string(_like_pattern_to_glob(pattern.this)))
-    return None
+    if isinstance(expression.parent, exp.Escape) or expression.args.get("escape") is not None:
+        return None
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        return None
+    glob = exp.Glob(this=expression.this.copy(), expression=exp.Literal.string(_like_pattern_to_glob(pattern.this)))
+    return exp.Not(this=glob) if expression.args.get("negate") else glob
 
 
 _FIXES = {exp.Extract: _extract_node, exp.Like: _like_node}
@@ -84,7 +88,9 @@ def to_sqlite(tree: exp.Expression, *, copy: bool = True) -> str:
     rewrite parts of it in place. The nodes swapped for :data:`_FIXES` are always put back.
 
     Swaps go children first (the reverse of a depth-first pre-order), so a fixed node's replacement
-    copies children that are fixed already; they are undone in the opposite order."""
+    copies children that are fixed already (and the node's comments); they are undone in the
+    opposite order. (With ``copy=False`` and a construct that sqlglot's SQLite transforms rewrite,
+    such as QUALIFY, the caller's tree is changed as ``copy=False`` warns; the generator emits none.)"""
     if copy:
         tree = tree.copy()
     swapped: list[tuple[exp.Expression, exp.Expression]] = []
@@ -94,6 +100,8 @@ def to_sqlite(tree: exp.Expression, *, copy: bool = True) -> str:
             new = _FIXES[type(node)](node)
             if new is None:
                 continue
+            if node.comments:
+                new.add_comments(list(node.comments))
             if node is root:
                 root = new
             else:

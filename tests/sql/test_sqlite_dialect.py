@@ -208,3 +208,25 @@ def test_to_sqlite_puts_back_nested_fixes_and_parents():
             for child in value if isinstance(value, list) else [value]:
                 if isinstance(child, exp.Expression):
                     assert child.parent is node
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("SELECT a FROM t WHERE a NOT LIKE 'x%'", "SELECT a FROM t WHERE NOT a GLOB 'x*'"),
+    ("SELECT a FROM t WHERE NOT a LIKE 'x%'", "SELECT a FROM t WHERE NOT a GLOB 'x*'"),
+    ("SELECT a FROM t WHERE a LIKE 'x!%%' ESCAPE '!'", "SELECT a FROM t WHERE a LIKE 'x!%%' ESCAPE '!'"),
+    ("SELECT EXTRACT(YEAR FROM d) /* k */ AS y FROM t", "SELECT CAST(STRFTIME('%Y', d) AS INTEGER) AS y /* k */ FROM t"),
+])
+def test_negation_escape_and_comments_survive_the_fixes(sql, expected):
+    """NOT LIKE stays negated, a LIKE with ESCAPE keeps SQLite's own LIKE (GLOB has no escape
+    character), and a comment on a fixed node is kept."""
+    assert to_sqlite(sqlglot.parse_one(sql, read="duckdb")) == expected
+
+
+def test_not_like_agrees_in_both_engines():
+    con = duckdb.connect()
+    lite = sqlite3.connect(":memory:")
+    for c in (con, lite):
+        c.execute("CREATE TABLE t (a VARCHAR)")
+        c.executemany("INSERT INTO t VALUES (?)", [("xa",), ("Xa",), ("ya",), (None,)])
+    sql = "SELECT a FROM t WHERE a NOT LIKE 'x%' ORDER BY a"
+    assert con.execute(sql).fetchall() == lite.execute(to_sqlite(sqlglot.parse_one(sql, read="duckdb"))).fetchall()
