@@ -33,9 +33,9 @@ import sqlite3
 from collections.abc import Collection, Sequence
 
 from sqlglot import exp
-from sqlglot.dialects.duckdb import DuckDB
 
 from codegen_data.sql.domains import dependency_order
+from codegen_data.sql.generator import DUCKDB as _DUCKDB  # one dialect instance for every rendering
 from codegen_data.sql.schema import Column, Database, Schema, Table
 
 __all__ = [
@@ -49,9 +49,6 @@ __all__ = [
     "table_text",
 ]
 
-
-_DUCKDB = DuckDB()
-"""sqlglot's DuckDB dialect, one instance (naming it by its name makes a new one per render)."""
 
 _DUCKDB_NAMES = {exp.DType.INT: "INTEGER", exp.DType.VARCHAR: "VARCHAR", exp.DType.TEXT: "VARCHAR"}
 """Types that stock DuckDB output names otherwise (``INT``, ``TEXT``) than the grammar and DuckDB's
