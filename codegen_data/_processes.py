@@ -20,6 +20,10 @@ from typing import Any, TextIO
 
 __all__ = ["start_helper", "protocol_stream", "HelperProcess", "cpu_slots", "pin", "close_all", "wait_exit"]
 
+READ_BYTES = 1 << 16
+"""Bytes asked of a pipe per read (here and by the sandbox client): os.read allocates what it asks
+for first, and asking 1 MiB cost ~20 us a read against ~2 us (a long line takes more reads)."""
+
 
 def cpu_slots(n: int) -> list[int | None]:
     """The CPU each of ``n`` helpers is pinned to, with ``CODEGEN_DATA_PIN=1`` set: one CPU each, from
@@ -95,8 +99,7 @@ class HelperProcess:
     def read_messages(self) -> list[dict[str, Any]] | None:
         """The whole messages the helper has sent since the last call (``ready`` left out), read
         once its stdout is readable; None when it has closed its stdout (it died or exited)."""
-        # 64 KiB: os.read allocates what it asks for, and 1 MiB cost ~20 us a read against ~2 us
-        data = os.read(self.proc.stdout.fileno(), 1 << 16)  # type: ignore[union-attr]
+        data = os.read(self.proc.stdout.fileno(), READ_BYTES)  # type: ignore[union-attr]
         if not data:
             return None
         self.buffer += data

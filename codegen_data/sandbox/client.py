@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._processes import READ_BYTES
 from ._forkserver import remove_tree
 
 __all__ = ["CallResult", "ProgramResult", "Sandbox", "run_batches", "sandbox_layers"]
@@ -33,9 +34,6 @@ SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
 # every start, a module comes from its cached bytecode (-B only keeps it from writing any): 6 ms less
 # CPU per server here. Its main() then drops that directory from sys.path.
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import _forkserver; _forkserver.main()"
-READ_BYTES = 1 << 16
-"""Bytes asked of a pipe per read: os.read allocates what it asks for first, and 1 MiB cost ~20 us a
-read here against ~2 us (a long line takes more reads)."""
 STATUSES = ("ok", "error", "timeout", "killed", "output_limit")
 OPTIONAL_LAYERS = ("namespaces", "uid_drop", "landlock", "seccomp")
 """Layers ``disable_layers`` can turn off (to diagnose a program that fails only when confined)."""
