@@ -37,10 +37,12 @@ def sandbox():
         yield sandbox
 
 
-def test_a_batch_gives_what_each_program_gives_alone(sandbox):
+@pytest.mark.parametrize("method", ["run_batch", "run_many"])
+def test_a_batch_or_many_gives_what_each_program_gives_alone(sandbox, method):
+    """In one child (run_batch, generated code) or a child each in one request (run_many, untrusted)."""
     alone = [sandbox.run(*program) for program in PROGRAMS]
-    assert sandbox.run_batch(PROGRAMS) == alone
-    assert sandbox.run_batch(PROGRAMS[::-1]) == alone[::-1]
+    assert getattr(sandbox, method)(PROGRAMS) == alone
+    assert getattr(sandbox, method)(PROGRAMS[::-1]) == alone[::-1]
     assert {result.status for result in alone} == {"ok", "error", "timeout", "output_limit", "killed"}
 
 

@@ -12,12 +12,7 @@ import pytest
 
 from .test_batch import PROGRAMS, sandbox  # noqa: F401  (sandbox: test_batch's fixture, a server of short deadlines)
 
-
-def test_many_gives_what_each_program_gives_alone(sandbox):
-    alone = [sandbox.run(*program) for program in PROGRAMS]
-    assert sandbox.run_many(PROGRAMS) == alone
-    assert sandbox.run_many(PROGRAMS[::-1]) == alone[::-1]
-    assert {result.status for result in alone} == {"ok", "error", "timeout", "output_limit", "killed"}
+# That run_many gives what each program gives alone is test_batch's test, for both methods.
 
 
 def test_nothing_a_program_does_reaches_the_next(sandbox):
