@@ -190,7 +190,6 @@ def doctor() -> None:
     """Show which sandbox protection layers are active on this machine, and the engine versions."""
     from .export.dataset import engine_versions
     from .sandbox import sandbox_layers
-
     from .sql import sqlglot_build
 
     click.echo("engines:")
