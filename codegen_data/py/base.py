@@ -185,10 +185,40 @@ class ProgramTask(Task):
         wanted = self.input_count()
         if len(program.inputs) < wanted:
             return Reject("too_few_inputs", f"{len(program.inputs)} < {wanted}", self.describe_program(program))
-        early = self.modeled_triviality(program.modeled[:wanted], wanted)
+        chosen = self.choose_inputs(program.modeled, wanted)
+        early = self.modeled_triviality(tuple(program.modeled[k] for k in chosen if k < len(program.modeled)), wanted)
         if early is not None:
             return Reject(early.reason, early.detail, self.describe_program(program))
-        return ProgramCandidate(index, program, tuple(program.inputs[:wanted]))
+        return ProgramCandidate(index, program, tuple(program.inputs[k] for k in chosen))
+
+    def choose_inputs(self, modeled: tuple[str, ...], wanted: int) -> list[int]:
+        """Positions (ascending) of the ``wanted`` inputs this task uses, of the program's inputs.
+
+        The first ``wanted``, edge cases first, unless the generator's model says they give fewer
+        distinct outputs than the task needs (``min_distinct_outputs``): then each later input with an
+        output not seen yet, in order, takes the place of the last chosen input that repeats an outcome,
+        until there are enough. So a program whose first inputs all return the same value is tested on
+        one that tells it apart, instead of being drawn again. The model only chooses: check 3 of
+        :meth:`check_program` still judges the real outcomes of the chosen inputs."""
+        chosen = list(range(wanted))
+        if len(modeled) < wanted:
+            return chosen  # no model for some input: the first ones, and the real run decides
+        need = min(self.config.min_distinct_outputs, wanted)
+        seen: set[str] = set()
+        repeats = []  # chosen positions whose outcome an earlier chosen input already gave
+        for k in chosen:
+            if modeled[k] in seen:
+                repeats.append(k)
+            seen.add(modeled[k])
+        outputs = {outcome for outcome in seen if outcome.startswith("ok:")}
+        for k in range(wanted, len(modeled)):
+            if len(outputs) >= need or not repeats:
+                break
+            if modeled[k].startswith("ok:") and modeled[k] not in outputs:
+                chosen.remove(repeats.pop())
+                chosen.append(k)  # later than every chosen one: still ascending
+                outputs.add(modeled[k])
+        return chosen
 
     def modeled_triviality(self, modeled: tuple[str, ...], wanted: int) -> Reject | None:
         """Check 3 of :meth:`check_program` (several distinct outputs, not all exceptions) on the

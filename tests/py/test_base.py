@@ -56,3 +56,37 @@ def test_the_second_hash_seed_runs_after_the_first_and_only_for_programs_that_co
     assert executions[0].second is not None and task.check_program(steady, executions[0]) is None
     assert executions[1].second is not None  # completed, so it ran again: and the other seed changed its order
     assert task.check_program(by_hash, executions[1]).reason == "nondeterministic"
+
+
+def _task(**options):
+    cls = get_task("py_output")
+    return cls(cls.config_class(**options), seed=0)
+
+
+@pytest.mark.parametrize("modeled, wanted, chosen", [
+    (("ok:1", "ok:2", "ok:1", "ok:3"), 3, [0, 1, 2]),  # the first ones already tell inputs apart
+    (("ok:0", "ok:0", "ok:0", "ok:0", "ok:0", "ok:0", "ok:7", "ok:8"), 5, [0, 1, 2, 3, 6]),
+    (("ok:0", "raise:ValueError", "ok:0", "ok:0", "raise:ValueError", "ok:0"), 3, [0, 1, 2]),  # nothing new later
+    (("raise:ValueError", "raise:ValueError", "raise:ValueError", "ok:1", "ok:2"), 3, [0, 3, 4]),  # one raise stays
+    (("ok:0", "ok:0"), 3, [0, 1, 2]),  # no model for every input: the first ones
+])
+def test_inputs_are_the_first_unless_their_outputs_are_all_the_same(modeled, wanted, chosen):
+    assert _task().choose_inputs(modeled, wanted) == chosen
+
+
+def test_inputs_are_chosen_until_there_are_enough_distinct_outputs():
+    modeled = ("ok:0", "ok:0", "ok:0", "ok:0", "ok:1", "ok:1", "ok:2", "ok:3")
+    assert _task(min_distinct_outputs=3).choose_inputs(modeled, 4) == [0, 1, 4, 6]
+    assert _task(min_distinct_outputs=4).choose_inputs(modeled, 4) == [0, 4, 6, 7]
+
+
+def test_a_program_constant_on_its_first_inputs_is_kept_with_one_that_varies():
+    """Drawn candidates are not dropped for the first inputs alone; the chosen inputs really vary."""
+    task = _task()
+    candidates = [task.candidate(i) for i in range(60)]
+    assert not [c for c in candidates if getattr(c, "reason", None) == "constant_output"]
+    moved = [c for c in candidates if c.inputs != c.program.inputs[: len(c.inputs)]]
+    assert moved, "no program in 60 needed a later input: the test no longer covers the choice"
+    for c in moved:
+        modeled = [c.program.modeled[c.program.inputs.index(arg)] for arg in c.inputs]
+        assert len({m for m in modeled if m.startswith("ok:")}) >= 2
