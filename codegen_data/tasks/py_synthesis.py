@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
+from ..task import Reject
 
 PROMPT = """Write a Python function with this signature:
 
@@ -62,8 +63,33 @@ class PySynthesis(ProgramTask):
     description = "English description + signature + 3 examples -> a Python function, judged by 10 hidden tests."
     allow_raise = True
 
+    verification_text = ProgramTask.verification_text + (
+        " Synthesis items' hidden tests alone also return at least two distinct outputs, so that no "
+        "function ignoring its input passes them."
+    )
+
     def input_count(self) -> int:
         return VISIBLE + self.config.hidden_tests
+
+    def modeled_triviality(self, modeled: tuple[str, ...], wanted: int) -> Reject | None:
+        """The shared early check, then :meth:`extra_verify`'s on the model's outcomes (the same split)."""
+        early = super().modeled_triviality(modeled, wanted)
+        if early is not None or len(modeled) < wanted:
+            return early
+        tests = [{"output": m[3:]} if m.startswith("ok:") else {"raises": m.partition(":")[2]} for m in modeled]
+        return self.hidden_triviality(split_examples(tests)[1])
+
+    def extra_verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
+        """The hidden tests, once the examples are taken out, still tell inputs apart: the examples show
+        each outcome's first test, so a program with one common output and a few rare ones could
+        leave only the common one hidden, which a function returning that constant would pass."""
+        return self.hidden_triviality(split_examples(self.tests_of(candidate, execution))[1])
+
+    def hidden_triviality(self, hidden: list[dict[str, str]]) -> Reject | None:
+        outputs = {t["output"] for t in hidden if "output" in t}
+        if len(outputs) < min(self.config.min_distinct_outputs, len(hidden)):
+            return Reject("constant_hidden_tests", f"the hidden tests return {len(outputs)} distinct output(s)")
+        return None
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

@@ -120,6 +120,7 @@ def test_records_follow_the_contract(py_dataset):
         assert len(r["tests"]) >= 10 and len(r["examples"]) == 3
         assert r["signature"] in r["prompt"] and r["description"] in r["prompt"]
         assert r["code"] not in r["prompt"]
+        assert len({t["output"] for t in r["tests"] if "output" in t}) >= 2  # no constant function passes them
     for r in by_task["py_repair"]:
         assert r["buggy_code"] != r["answer"] and r["buggy_code"] in r["prompt"]
         assert len(r["tests"]) >= 10
@@ -146,3 +147,23 @@ def test_property_any_seed_gives_records_an_oracle_confirms(tmp_path_factory, se
     records = read_records(out)
     assert len(records) == 4
     check_tests_against_oracle(records)
+
+
+def test_synthesis_hidden_tests_that_one_constant_passes_are_rejected():
+    """The examples take each outcome's first test; what is left hidden must still return two values."""
+    cls = get_task("py_synthesis")
+    task = cls(cls.config_class(hidden_tests=4), seed=0)
+    # 1 and 2 appear once each, so both become examples and only 0 is left hidden
+    rare = ("ok:0", "ok:1", "ok:0", "ok:2", "ok:0", "ok:0", "ok:0")
+    assert task.modeled_triviality(rare, 7).reason == "constant_hidden_tests"
+    assert task.modeled_triviality(("ok:0", "ok:1", "ok:0", "ok:1", "ok:0", "ok:0", "ok:0"), 7) is None
+    assert task.modeled_triviality(("raise:ValueError", "ok:1", "ok:2", "raise:ValueError", "ok:1", "ok:2", "ok:1"), 7) is None
+    hidden = [{"input": "1", "output": "0"}, {"input": "2", "raises": "ValueError"}]
+    assert task.hidden_triviality(hidden).reason == "constant_hidden_tests"
+    assert task.hidden_triviality(hidden + [{"input": "3", "output": "5"}]) is None
+    # the real runs decide too: candidates the model passed are checked again on what really ran
+    candidates = [c for c in map(task.candidate, range(40)) if not isinstance(c, Reject)]
+    dropped = [c for c in map(task.generate, range(40)) if isinstance(c, Reject) and c.reason == "constant_hidden_tests"]
+    assert candidates and dropped, "seed 0 no longer covers both cases"
+    for candidate, execution in zip(candidates, task.execute_many(candidates)):
+        assert task.extra_verify(candidate, execution) is None
