@@ -198,8 +198,9 @@ class ProgramTask(Task):
         distinct outputs than the task needs (``min_distinct_outputs``): then each later input with an
         output not seen yet, in order, takes the place of the last chosen input that repeats an outcome,
         until there are enough. So a program whose first inputs all return the same value is tested on
-        one that tells it apart, instead of being drawn again. The model only chooses: check 3 of
-        :meth:`check_program` still judges the real outcomes of the chosen inputs."""
+        one that tells it apart, instead of being drawn again. Here the model only chooses inputs
+        (:meth:`modeled_triviality` then drops, early, what it still calls trivial); check 3 of
+        :meth:`check_program` judges the real outcomes of the chosen inputs."""
         chosen = list(range(wanted))
         if len(modeled) < wanted:
             return chosen  # no model for some input: the first ones, and the real run decides
