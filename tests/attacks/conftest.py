@@ -34,6 +34,9 @@ from .cases import (
 
 REPO = Path(__file__).resolve().parents[2]
 EVALUATION_SECONDS = 300.0  # the whole evaluation; it takes about 30 s on 2 cores
+EVALUATION_DEADLINE = 4.0
+"""Each prediction's deadline: twice the default, as the run shares both cores with the other attack
+tests, and a case that fills 512 MB (``gradual_growth``) takes 0.5 s on an idle machine."""
 
 
 @dataclass
@@ -199,7 +202,8 @@ def _start_evaluation(world: World) -> Evaluation:
     predictions.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     paths = [world.root / name for name in ("report.json", "evaluate.out", "evaluate.err")]
     command = [sys.executable, "-m", "codegen_data", "evaluate", str(world.target.dataset),
-               "--predictions", str(predictions), "--workers", "2", "-o", str(paths[0])]
+               "--predictions", str(predictions), "--workers", "2", "--timeout", str(EVALUATION_DEADLINE),
+               "-o", str(paths[0])]
     with open(paths[1], "wb") as out, open(paths[2], "wb") as err:
         proc = subprocess.Popen(command, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=REPO)
     return Evaluation(proc, *paths, where=where)

@@ -28,7 +28,7 @@ from codegen_data.sandbox import Sandbox
 from codegen_data.sandbox._forkserver import remove_tree
 from codegen_data.sandbox.client import OPTIONAL_LAYERS
 
-from .cases import CATEGORIES, PROGRAM_ATTACKS, ProgramAttack
+from .cases import CATEGORIES, PROGRAM_ATTACKS, Outcome, ProgramAttack
 from .conftest import check_outcome
 
 CASES = [pytest.param(case, id=case.id) for case in PROGRAM_ATTACKS]
@@ -70,9 +70,32 @@ def _passes(result, tests: list[dict]) -> bool:
         (call.status, call.exception) == ("error", test["raises"]) for call, test in zip(result.calls, tests))
 
 
-def judge(scorer, world, case: ProgramAttack, record: dict):
+SHORT_SECONDS, LONG_SECONDS = 1.0, 10.0
+"""A case whose outcome is a timeout waits ``SHORT_SECONDS``, to keep the suite short; every other
+case gets ``LONG_SECONDS``, which it does not use: its outcome must not hang on the machine's speed.
+The evaluation runs beside these tests on both cores, and filling 512 MB alone (``gradual_growth``)
+takes 0.5 s on an idle machine; under a 1 s deadline it timed out in CI."""
+
+
+def seconds_for(outcome: Outcome) -> float:
+    return SHORT_SECONDS if outcome.failure == "timeout" else LONG_SECONDS
+
+
+class _Deadline:
+    """``sandbox`` with every run given ``seconds``."""
+
+    def __init__(self, sandbox, seconds: float):
+        self.sandbox, self.seconds = sandbox, seconds
+
+    def run(self, code, entry_point, inputs):
+        return self.sandbox.run(code, entry_point, inputs, timeout=self.seconds)
+
+
+def judge(scorer, world, case: ProgramAttack, record: dict, seconds: float):
+    """``case`` run as an answer to ``record`` on ``scorer``'s sandbox, ``seconds`` its deadline."""
     code = case.program(world.target, record["entry_point"])
-    return ProgramTask.run_tests(code, record["entry_point"], record["tests"], scorer)
+    deadline = SimpleNamespace(sandbox=_Deadline(scorer.sandbox, seconds))
+    return ProgramTask.run_tests(code, record["entry_point"], record["tests"], deadline)
 
 
 def test_the_table_covers_every_category_and_enough_cases():
@@ -89,7 +112,7 @@ def test_the_table_covers_every_category_and_enough_cases():
 
 @pytest.fixture(scope="module")
 def generation(world):
-    """The sandbox a py_synthesis task runs its programs in (1 s deadline, to keep the suite short).
+    """The sandbox a py_synthesis task runs its programs in (1 s by default; ``judge`` gives each case its own).
 
     Its server preloads no module (generated programs import none; a child imports what it asks for
     on demand); ``full`` is the same sandbox with the default preload, as the evaluator's, where a
@@ -119,7 +142,7 @@ def test_generation_executor(world, generation, case):
         pytest.skip(reason)
     record = world.program_record(case)
     server = generation.sandbox.sandbox._server
-    verdict = judge(generation, world, case, record)
+    verdict = judge(generation, world, case, record, seconds_for(case.outcome))
     # The next program, the item's correct answer, runs normally on the same fork server.
     after = ProgramTask.run_tests(record["answer"], record["entry_point"], record["tests"], generation)
     assert after.passed, f"the correct answer after {case.id} failed: {after}"
@@ -128,7 +151,7 @@ def test_generation_executor(world, generation, case):
     assert not any(world.leaks(repr(result)) for result in generation.sandbox.results)
     assert verdict.failure is not None, f"{case.id} passed"
     if _stopped_short(generation.sandbox.sandbox, case, verdict):
-        verdict = judge(generation.full, world, case, record)
+        verdict = judge(generation.full, world, case, record, seconds_for(case.outcome))
         assert world.untouched() == []
         assert not any(world.leaks(repr(result)) for result in generation.full.sandbox.results)
     check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
@@ -141,7 +164,7 @@ def test_generation_executor_in_a_batch(world, generation, case):
     record = world.program_record(case)
     for sandbox in (generation.sandbox.sandbox, generation.full.sandbox.sandbox):
         batched = _Batched(sandbox, record)
-        verdict = judge(SimpleNamespace(sandbox=batched), world, case, record)
+        verdict = judge(SimpleNamespace(sandbox=batched), world, case, record, seconds_for(case.outcome))
         assert all(_passes(result, record["tests"]) for result in batched.neighbours), \
             f"a correct answer beside {case.id} failed: {batched.neighbours}"
         assert world.untouched() == []
@@ -210,7 +233,7 @@ def test_the_claimed_layer_alone_stops_it(world, sandboxes, case):
     if missing := case.layer.missing(world.layers):
         pytest.skip(f"{case.layer.name} is not in force here: {missing}")
     scorer = sandboxes(tuple(layer for layer in OPTIONAL_LAYERS if layer not in case.layer.disables))
-    verdict = judge(scorer, world, case, world.program_record(case))
+    verdict = judge(scorer, world, case, world.program_record(case), seconds_for(case.outcome))
     assert world.untouched() == []
     assert not any(world.leaks(repr(result)) for result in scorer.sandbox.results)
     check_outcome(world, case, case.outcome, verdict.failure, verdict.error, case.layer)
@@ -224,7 +247,7 @@ def test_without_the_claimed_layer_the_next_one_answers(world, sandboxes, case):
     if reason := world.runnable(case):
         pytest.skip(reason)
     scorer = sandboxes(case.layer.disables)
-    verdict = judge(scorer, world, case, world.program_record(case))
+    verdict = judge(scorer, world, case, world.program_record(case), seconds_for(case.without))
     assert world.untouched() == []
     check_outcome(world, case, case.without, verdict.failure, verdict.error, case.layer)
 
@@ -234,7 +257,8 @@ def test_the_hidden_tests_attack_passes_where_nothing_stops_it(world, sandboxes)
     and passes every hidden test."""
     _all_layers_in_force(world)
     case = next(c for c in PROGRAM_ATTACKS if c.id == "read_the_hidden_tests")
-    verdict = judge(sandboxes(("namespaces", "landlock", "uid_drop")), world, case, world.program_record(case))
+    verdict = judge(sandboxes(("namespaces", "landlock", "uid_drop")), world, case, world.program_record(case),
+                    LONG_SECONDS)
     assert verdict.passed, verdict
 
 
