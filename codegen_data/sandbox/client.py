@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import _deadlines
 from .._processes import READ_BYTES
 from ._forkserver import remove_tree
 
@@ -176,6 +177,7 @@ class Sandbox:
         request = {"op": "run", "mode": "call", "code": code, "entry": entry_point, "inputs": inputs, "timeout": seconds}
         reply = self._request(request, seconds)
         if reply is None:
+            _deadlines.miss()
             return ProgramResult("killed", (CallResult("killed"),) * len(inputs), "the sandbox server died")
         return _program_result(reply, len(inputs))
 
@@ -226,8 +228,11 @@ class Sandbox:
         seconds = self._deadline(timeout)
         reply = self._request({"op": "run", "mode": "snippet", "code": code, "timeout": seconds}, seconds)
         if reply is None:
+            _deadlines.miss()
             return CallResult("killed")
         status = _status(reply["status"])
+        if status in ("timeout", "killed"):
+            _deadlines.miss()
         return CallResult(status, None, reply.get("exception") if status == "error" else None, reply.get("stdout") or "")
 
     def layers(self) -> dict[str, bool | str]:
@@ -483,7 +488,10 @@ def _program_result(reply: dict[str, Any], n: int) -> ProgramResult:
     calls = tuple(_call(c) for c in reply["calls"][:n])
     if len(calls) != n:
         raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
-    return ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
+    result = ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
+    if result.status in ("timeout", "killed") or any(call.status == "timeout" for call in calls):
+        _deadlines.miss()  # the deadline, or a signal: either may be the machine, not the program
+    return result
 
 
 def _call(data: dict[str, Any]) -> CallResult:

@@ -38,6 +38,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from .. import _deadlines
 from ..sql.comparator import to_json_value
 from .schema import Database
 from .scripts import load_duckdb, load_sqlite
@@ -266,6 +267,7 @@ class DuckDBSession:
             description = cursor.description or []
             raw = cursor.fetchmany(limit + 1)
         except duckdb.InterruptException:
+            _deadlines.miss()
             return QueryResult("timeout", error=f"interrupted after {budget}s")
         except (duckdb.Error, OverflowError, ValueError) as exc:
             return QueryResult("error", error=_error_text(exc))
@@ -362,6 +364,7 @@ class SQLiteSession:
             raw = cursor.fetchmany(limit + 1)
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
+                _deadlines.miss()
                 return QueryResult("timeout", error=f"interrupted after {budget}s")
             return QueryResult("error", error=_error_text(exc))
         except (sqlite3.Error, OverflowError, ValueError) as exc:

@@ -1,0 +1,125 @@
+"""A stalled machine does not change the data.
+
+In the middle of a ``generate``, every child that runs generated programs is stopped (SIGSTOP) for
+three deadlines, as a suspended laptop, a swapping machine or a neighbour holding the cores would
+stall them. The sandbox counts the missed deadlines, the worker processes those items again, and the
+run writes the same bytes as one that was never stalled (see ``codegen_data._deadlines``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from codegen_data import _deadlines
+from codegen_data.sandbox import Sandbox
+from codegen_data.sql.domains import load_domains
+from codegen_data.sql.executor import DuckDBSession, SQLiteSession
+from codegen_data.sql.synth import synthesize_database
+
+DEADLINE = 0.5
+N = 400
+
+
+def command(out: Path, config: Path) -> list[str]:
+    return [sys.executable, "-m", "codegen_data", "generate", "py_output", "-n", str(N), "--seed", "3",
+            "--workers", "1", "--config", str(config), "-o", str(out)]
+
+
+def below(pid: int, depth: int) -> list[int]:
+    """The processes exactly ``depth`` levels below ``pid``."""
+    level = [pid]
+    for _ in range(depth):
+        found = []
+        for parent in level:
+            try:
+                for task in os.listdir(f"/proc/{parent}/task"):
+                    with open(f"/proc/{parent}/task/{task}/children") as f:
+                        found += [int(p) for p in f.read().split()]
+            except OSError:
+                continue  # it exited meanwhile
+        level = found
+    return level
+
+
+def signalled(pid: int, sig: int) -> bool:
+    try:
+        os.kill(pid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "data").rglob("*")) if p.is_file()}
+
+
+def stall(proc: subprocess.Popen, seconds: float) -> int:
+    """Stop every program child of ``proc``'s run as soon as it appears, for ``seconds``, then let
+    them go; how many were stopped. The sandbox server kills each at its deadline and runs the rest
+    of its batch alone, in a new child, which is stopped in turn: a machine that stalls for a while."""
+    stopped: set[int] = set()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and proc.poll() is None:
+        # generate -> worker -> sandbox server -> the child that runs the programs
+        stopped.update(pid for pid in below(proc.pid, 3) if pid not in stopped and signalled(pid, signal.SIGSTOP))
+        time.sleep(0.005)
+    for pid in stopped:
+        signalled(pid, signal.SIGCONT)  # the server has killed it by now, unless it came late
+    return len(stopped)
+
+
+@pytest.mark.slow
+def test_a_stalled_machine_does_not_change_the_data(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[py_output]\ntimeout = {DEADLINE}\n", encoding="utf-8")
+    plain, stalled = tmp_path / "plain", tmp_path / "stalled"
+    run = subprocess.run(command(plain, config), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    proc = subprocess.Popen(command(stalled, config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stopped = []
+    try:
+        while proc.poll() is None and not below(proc.pid, 3):
+            time.sleep(0.005)  # until the programs' first child is there
+        for _ in range(2):
+            # three deadlines: a program's batch run and its run alone both miss theirs
+            stopped.append(stall(proc, 3 * DEADLINE))
+            time.sleep(0.3)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert stopped[0] >= 2, stopped  # the batch's child and at least one child running a program alone
+    reasons = [json.loads(line)["reason"] for line in (stalled / "rejects.jsonl").read_text().splitlines()]
+    assert not [reason for reason in reasons if "timeout" in reason or "killed" in reason]
+    assert outputs(stalled) == outputs(plain)
+    assert (stalled / "rejects.jsonl").read_bytes() == (plain / "rejects.jsonl").read_bytes()
+
+
+def test_every_executor_counts_its_missed_deadlines():
+    """The program sandbox, DuckDB and SQLite each count a deadline they enforce; nothing else counts."""
+    before = _deadlines.missed()
+    with Sandbox(timeout=0.3, preload=()) as sandbox:
+        assert sandbox.run("def f(x):\n    return x + 1\n", "f", ["1"]).status == "ok"
+        assert _deadlines.missed() == before
+        assert sandbox.run("def f(x):\n    while True:\n        pass\n", "f", ["1"]).status == "timeout"
+    assert _deadlines.missed() == before + 1
+    db = synthesize_database(random.Random(1), load_domains()["retail"], db_id="retail_t", min_rows=5, max_rows=10)
+    endless = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r"
+    for session in (DuckDBSession(db, timeout=0.2), SQLiteSession(db, timeout=0.2)):
+        try:
+            assert session.run("SELECT 1").status == "ok"
+            assert session.run(endless).status == "timeout"
+        finally:
+            session.close()
+    assert _deadlines.missed() == before + 3
