@@ -410,7 +410,7 @@ raise RuntimeError(f'read {len(data)} characters')
 data = open('$repo/pyproject.toml').read()
 raise RuntimeError(f'read {len(data)} characters')
 """, refused("PermissionError", 13), LANDLOCK, without=refused("RuntimeError", text=r"read \d+ characters", shown="the read succeeds"),
-        needs="checkout_outside_tmp"),
+        needs="checkout_in_the_open"),
     attack("read_the_hidden_tests", "files", r"""
 import ast, builtins, json
 tests = {}
@@ -437,7 +437,7 @@ with open('/var/tmp/attack-$token', 'w') as f:
     attack("write_the_checkout", "files", r"""
 with open('$repo/attack-$token', 'w') as f:
     f.write('escaped')
-""", refused("OSError", 30), READONLY_FS, without=refused("PermissionError", 13), needs="checkout_outside_tmp"),
+""", refused("OSError", 30), READONLY_FS, without=refused("PermissionError", 13), needs="checkout_in_the_open"),
     attack("write_the_home_dir", "files", r"""
 with open('$home/attack-$token', 'w') as f:
     f.write('escaped')

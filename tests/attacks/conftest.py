@@ -114,9 +114,13 @@ class World:
         return None
 
     @property
-    def checkout_outside_tmp(self) -> bool:
-        """This checkout is not under /tmp, which the sandbox replaces with a private one."""
-        return not Path(self.target.repo).resolve().is_relative_to("/tmp")
+    def checkout_in_the_open(self) -> bool:
+        """This checkout is neither under /tmp, which the sandbox replaces with a private one, nor under
+        a private home dir, where the uid drop refuses a program before the layer the case names can
+        (a clone in ~/ gets PermissionError, not the read-only mount's EROFS)."""
+        repo = Path(self.target.repo).resolve()
+        in_home = self.private_home and repo.is_relative_to(Path(self.target.home).resolve())
+        return not repo.is_relative_to("/tmp") and not in_home
 
     @property
     def private_home(self) -> bool:
