@@ -33,9 +33,10 @@ from .task import INTERNAL_ERROR, Reject, Task
 
 
 RETRIES_AFTER_A_MISSED_DEADLINE = 2
-"""How many more times an item is processed when a deadline was missed while it was processed (see
-:mod:`codegen_data._deadlines`): a stall of the machine would have to last through three attempts in
-a row to change the data, and an item that really is slow costs three deadlines instead of one."""
+"""How many more times an item is processed on its own while its attempts miss a deadline (see
+:mod:`codegen_data._deadlines`): up to three attempts on its own, after its chunk's for a task that
+does chunks. A stall would have to outlast them all to change the data; an item that really is slow
+pays its deadlines at every attempt."""
 
 
 def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:

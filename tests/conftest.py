@@ -1,4 +1,5 @@
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,38 @@ def generate(out: Path, tasks=("text_to_sql",), *, n=12, seed=0, workers=1, diff
 def read_records(out: Path) -> list[dict]:
     with (out / "data" / "test.jsonl").open(encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+def data_files(out: Path) -> dict[str, bytes]:
+    """Every file of the dataset; the manifest and card name the directory, so that name is masked."""
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    for name in ("README.md", "manifest.json"):
+        files[name] = files[name].replace(out.name.encode(), b"DIR")
+    return files
+
+
+def children(pid: int) -> list[int]:
+    """The children of ``pid`` not yet reaped (none once it is gone)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(p) for p in f.read().split()]
+        except OSError:
+            continue  # the thread or the process ended meanwhile
+    return found
+
+
+def alive(pid: int) -> bool:
+    """``pid`` exists and is not a zombie."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ import signal
 
 from codegen_data.pool import Chunk, WorkerPool
 
+from .conftest import alive, children
+
 
 def _init():
     return {"op": "init", "tasks": [{"name": "text_to_sql", "config": {}, "seed": 0, "difficulty": "easy"}]}
@@ -87,23 +89,6 @@ def test_only_a_batching_task_asks_for_a_chunk_long_silence():
     assert all(m.get("op") != "batch" for m in queries) and [m["i"] for m in queries[1:-1]] == [0, 1, 2]
 
 
-def _children(pid):
-    """Pids of the live children of ``pid`` (its sandbox servers, for a program worker)."""
-    found = set()
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            found.update(int(p) for p in f.read().split())
-    return found
-
-
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_close_lets_every_worker_exit_by_itself_and_stop_its_sandbox_servers():
     init = {"op": "init", "tasks": [{"name": "py_output", "config": {}, "seed": 0, "difficulty": "easy"}]}
     pool = WorkerPool(2, init, item_deadline=60)
@@ -111,11 +96,11 @@ def test_close_lets_every_worker_exit_by_itself_and_stop_its_sandbox_servers():
     servers = set()
     for _ in pool.run(lambda: next(chunks, None)):
         for worker in pool.workers:
-            servers |= _children(worker.proc.pid)
+            servers.update(children(worker.proc.pid))  # its sandbox servers
     procs = [w.proc for w in pool.workers]
     pool.close()
     assert [p.returncode for p in procs] == [0, 0]  # each exited on its own, none was killed
-    assert servers and not any(_alive(pid) for pid in servers)
+    assert servers and not any(alive(pid) for pid in servers)
 
 
 def test_close_interrupts_a_worker_still_on_a_chunk_and_it_still_exits_cleanly():

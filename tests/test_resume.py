@@ -13,6 +13,8 @@ import pytest
 
 from codegen_data.pipeline import plan_generation, run_generation
 
+from .conftest import alive, children, data_files
+
 TASKS = "text_to_sql,py_output"
 N = 360  # > SHARD candidates per task, so kills land before, between and after committed shards
 
@@ -20,34 +22,6 @@ N = 360  # > SHARD candidates per task, so kills land before, between and after 
 def command(out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "codegen_data", "generate", TASKS, "-n", str(N), "--seed", "5",
             "-o", str(out), "--workers", "2", *extra]
-
-
-def data_files(out: Path) -> dict[str, bytes]:
-    """Every file of the dataset; the manifest and card name the directory, so that name is masked."""
-    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    for name in ("README.md", "manifest.json"):
-        files[name] = files[name].replace(out.name.encode(), b"DIR")
-    return files
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,9 @@ SERVER_SCRIPT = Path(__file__).with_name("_forkserver.py")
 # CPU per server here. Its main() then drops that directory from sys.path.
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import _forkserver; _forkserver.main()"
 STATUSES = ("ok", "error", "timeout", "killed", "output_limit")
+_MISSED = ("timeout", "killed")
+"""Statuses counted as a missed deadline (:mod:`codegen_data._deadlines`): the deadline, or a signal;
+either may be the machine's doing, not the program's."""
 OPTIONAL_LAYERS = ("namespaces", "uid_drop", "landlock", "seccomp")
 """Layers ``disable_layers`` can turn off (to diagnose a program that fails only when confined)."""
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", re.ASCII)
@@ -231,7 +234,7 @@ class Sandbox:
             _deadlines.miss()
             return CallResult("killed")
         status = _status(reply["status"])
-        if status in ("timeout", "killed"):
+        if status in _MISSED:
             _deadlines.miss()
         return CallResult(status, None, reply.get("exception") if status == "error" else None, reply.get("stdout") or "")
 
@@ -489,8 +492,8 @@ def _program_result(reply: dict[str, Any], n: int) -> ProgramResult:
     if len(calls) != n:
         raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
     result = ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
-    if result.status in ("timeout", "killed") or any(call.status == "timeout" for call in calls):
-        _deadlines.miss()  # the deadline, or a signal: either may be the machine, not the program
+    if result.status in _MISSED or any(call.status == "timeout" for call in calls):
+        _deadlines.miss()
     return result
 
 
