@@ -180,7 +180,6 @@ class Sandbox:
         request = {"op": "run", "mode": "call", "code": code, "entry": entry_point, "inputs": inputs, "timeout": seconds}
         reply = self._request(request, seconds)
         if reply is None:
-            _deadlines.miss()
             return ProgramResult("killed", (CallResult("killed"),) * len(inputs), "the sandbox server died")
         return _program_result(reply, len(inputs))
 
@@ -231,7 +230,6 @@ class Sandbox:
         seconds = self._deadline(timeout)
         reply = self._request({"op": "run", "mode": "snippet", "code": code, "timeout": seconds}, seconds)
         if reply is None:
-            _deadlines.miss()
             return CallResult("killed")
         status = _status(reply["status"])
         if status in _MISSED:
@@ -255,7 +253,10 @@ class Sandbox:
 
     def _request(self, request: dict[str, Any], seconds: float) -> dict[str, Any] | None:
         with self._lock:
-            return self._reply(self._submit(request), seconds)
+            reply = self._reply(self._submit(request), seconds)
+        if reply is None:
+            _deadlines.miss()  # the server died or stopped answering: maybe the machine's doing
+        return reply
 
     def _submit(self, request: dict[str, Any]) -> _ServerProcess:
         """Send ``request`` to a live server (the lock held); the server that will answer."""

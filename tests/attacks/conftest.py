@@ -34,6 +34,12 @@ from .cases import (
 
 REPO = Path(__file__).resolve().parents[2]
 EVALUATION_SECONDS = 300.0  # the whole evaluation; it takes about 30 s on 2 cores
+SHORT_SECONDS, LONG_SECONDS = 1.0, 10.0
+"""A case whose outcome is the deadline (a program's wall clock, a statement's) waits ``SHORT_SECONDS``,
+to keep the suite short; every other case (and every correct answer) gets ``LONG_SECONDS``, which it
+does not use: its outcome must not hang on the machine's speed. The evaluation runs beside these tests
+on both cores, and filling 512 MB alone (``gradual_growth``) takes 0.5 s on an idle machine; under a
+1 s deadline it timed out in CI."""
 EVALUATION_DEADLINE = 4.0
 """Each prediction's deadline: twice the default, as the run shares both cores with the other attack
 tests, and a case that fills 512 MB (``gradual_growth``) takes 0.5 s on an idle machine."""
@@ -115,12 +121,11 @@ class World:
 
     @property
     def checkout_in_the_open(self) -> bool:
-        """This checkout is neither under /tmp, which the sandbox replaces with a private one, nor under
-        a private home dir, where the uid drop refuses a program before the layer the case names can
-        (a clone in ~/ gets PermissionError, not the read-only mount's EROFS)."""
+        """This checkout is not under /tmp, which the sandbox replaces with a private one, and others
+        may search every directory down to it: else the uid drop refuses a program before the layer
+        the case names can (a clone in a private ~/ gets PermissionError, not the read-only mount's EROFS)."""
         repo = Path(self.target.repo).resolve()
-        in_home = self.private_home and repo.is_relative_to(Path(self.target.home).resolve())
-        return not repo.is_relative_to("/tmp") and not in_home
+        return not repo.is_relative_to("/tmp") and all(os.stat(p).st_mode & stat.S_IXOTH for p in (repo, *repo.parents))
 
     @property
     def private_home(self) -> bool:

@@ -19,6 +19,7 @@ from codegen_data.sql.remote import SqlRunner
 from codegen_data.sql.runtime import DatabaseSpec, build_database
 
 from .cases import CATEGORIES, SQL_ATTACKS, SqlAttack
+from .conftest import LONG_SECONDS, SHORT_SECONDS
 
 CASES = [pytest.param(case, id=case.id) for case in SQL_ATTACKS]
 
@@ -59,8 +60,7 @@ def gold_still_answers(record: dict, session: DuckDBSession) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_session(world, session, case):
     record, duck = session
-    # 1 s where the outcome is the deadline; else 10 s, which it does not use (as in test_programs.py)
-    result = duck.run(case.query(world.target), timeout=1.0 if case.status == "timeout" else 10.0)
+    result = duck.run(case.query(world.target), timeout=SHORT_SECONDS if case.status == "timeout" else LONG_SECONDS)
     gold_still_answers(record, duck)
     assert world.untouched() == []
     check(world, case, result.status, case.status, result.error)

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from codegen_data import _deadlines
 from codegen_data.sandbox import CallResult, ProgramResult, Sandbox, sandbox_layers
 
 SHORT = 0.6  # seconds: the deadline of the programs meant to miss it
@@ -113,10 +114,14 @@ def test_call_timeout_bounds_each_call_alone():
 
 
 def test_runaway_loop_times_out_and_the_next_run_works(sandbox):
+    missed = _deadlines.missed()
     result = sandbox.run("def f(x):\n    while True: pass\n", "f", ["1", "2"], timeout=SHORT)
     assert result.status == "timeout"
     assert [c.status for c in result.calls] == ["timeout", "timeout"]
+    assert _deadlines.missed() > missed  # what makes a generation worker redo the item
+    missed = _deadlines.missed()
     assert outputs(sandbox.run("def f(x): return x", "f", ["7"])) == ["7"]
+    assert _deadlines.missed() == missed
 
 
 def test_sleep_times_out(sandbox):

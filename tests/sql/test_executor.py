@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from codegen_data import _deadlines
 from codegen_data.sql.domains import load_domains
 from codegen_data.sql.executor import DuckDBSession, SQLiteSession
 from codegen_data.sql.synth import synthesize_database
@@ -71,9 +72,12 @@ def test_duckdb_configuration_is_locked(duck):
 
 
 def test_duckdb_runaway_query_is_interrupted_and_session_survives(duck):
+    missed = _deadlines.missed()
     result = duck.run("SELECT count(*) FROM range(1000000000000) a, range(1000) b", timeout=0.3)
     assert result.status == "timeout"
+    assert _deadlines.missed() == missed + 1  # what makes a generation worker redo the item
     assert duck.run("SELECT 42").rows == [[42]]
+    assert _deadlines.missed() == missed + 1
 
 
 def test_duckdb_writes_inside_a_query_do_not_persist(duck):
@@ -113,8 +117,11 @@ def test_sqlite_refuses_writes_attach_pragma_and_extensions(lite, sql):
 
 def test_sqlite_runaway_query_is_interrupted(lite):
     sql = "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r"
+    missed = _deadlines.missed()
     assert lite.run(sql, timeout=0.3).status == "timeout"
+    assert _deadlines.missed() == missed + 1
     assert lite.run("SELECT 7").rows == [[7]]
+    assert _deadlines.missed() == missed + 1
 
 
 # --- one sandbox connection, many databases ------------------------------------------------------
