@@ -71,6 +71,7 @@ from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 
 from ..grammar import Grammar
+from .dialect import DUCKDB
 from .features import DIFFICULTIES, FEATURES, classify_difficulty, condition_clauses, detect_features
 from .questions import SENTENCE_FRAMES, capitalize, join_words, literal_text, ordinal_rows, quoted_list, with_article
 from .schema import Column, Database, Table
@@ -90,8 +91,6 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _INT32_SAFE = 2**30
-DUCKDB = DuckDB()
-"""The DuckDB dialect, one instance for the SQL modules: naming it by its name makes a new one per render."""
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from collections.abc import Collection, Sequence
 from sqlglot import exp
 
 from codegen_data.sql.domains import dependency_order
-from codegen_data.sql.generator import DUCKDB as _DUCKDB  # one dialect instance for every rendering
+from codegen_data.sql.dialect import DUCKDB as _DUCKDB  # one dialect instance for every rendering
 from codegen_data.sql.schema import Column, Database, Schema, Table
 
 __all__ = [

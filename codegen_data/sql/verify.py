@@ -15,8 +15,9 @@ from sqlglot import exp
 
 from ..task import Reject
 from .comparator import DEFAULT_COMPARATOR
+from .dialect import DUCKDB
 from .executor import QueryResult
-from .generator import DUCKDB, QueryCandidate
+from .generator import QueryCandidate
 from .runtime import DatabaseSessions
 
 __all__ = ["SqlExecution", "CHECKS", "run_checks", "second_engine", "predicate_ablations", "ablation_sqls"]
