@@ -51,11 +51,10 @@ def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:
         try:
             results = process_many(indices)
         except Exception:  # noqa: BLE001  # redone one by one below, where the bug gets its own reject
-            pass
-        else:
-            if _deadlines.missed() == missed:
-                yield from (_message(task, index, result) for index, result in zip(indices, results))
-                return
+            results = None
+        if results is not None and _deadlines.missed() == missed:
+            yield from (_message(task, index, result) for index, result in zip(indices, results))
+            return
     for index in indices:
         yield _outcome(task, index)
 

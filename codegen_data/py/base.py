@@ -191,6 +191,11 @@ class ProgramTask(Task):
             return Reject(early.reason, early.detail, self.describe_program(program))
         return ProgramCandidate(index, program, tuple(program.inputs[k] for k in chosen))
 
+    def outputs_needed(self, tests: int) -> int:
+        """How many distinct outputs ``tests`` tests must show for a program not to count as trivial
+        (check 3 of :meth:`check_program`): ``min_distinct_outputs``, or all of them when fewer."""
+        return min(self.config.min_distinct_outputs, tests)
+
     def choose_inputs(self, modeled: tuple[str, ...], wanted: int) -> list[int]:
         """Positions (ascending) of the ``wanted`` inputs this task uses, of the program's inputs.
 
@@ -204,7 +209,7 @@ class ProgramTask(Task):
         chosen = list(range(wanted))
         if len(modeled) < wanted:
             return chosen  # no model for some input: the first ones, and the real run decides
-        need = min(self.config.min_distinct_outputs, wanted)
+        need = self.outputs_needed(wanted)
         seen: set[str] = set()
         repeats = []  # chosen positions whose outcome an earlier chosen input already gave
         for k in chosen:
@@ -232,7 +237,7 @@ class ProgramTask(Task):
         outputs = {outcome for outcome in modeled if outcome.startswith("ok:")}
         if not outputs:
             return Reject("all_exceptions")
-        if len(outputs) < min(self.config.min_distinct_outputs, wanted):
+        if len(outputs) < self.outputs_needed(wanted):
             return Reject("constant_output", f"{len(outputs)} distinct output(s)")
         return None
 
@@ -311,7 +316,7 @@ class ProgramTask(Task):
         outputs = {c.output for c in first.calls if c.status == "ok"}
         if not outputs:
             return Reject("all_exceptions")
-        if len(outputs) < min(self.config.min_distinct_outputs, len(candidate.inputs)):
+        if len(outputs) < self.outputs_needed(len(candidate.inputs)):
             return Reject("constant_output", f"{len(outputs)} distinct output(s)")
         # 4. tree-sitter parses it with no ERROR node, and its measured nesting is its level's.
         analysis = analyze(p.code)

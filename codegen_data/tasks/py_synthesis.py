@@ -87,7 +87,7 @@ class PySynthesis(ProgramTask):
 
     def hidden_triviality(self, hidden: list[dict[str, str]]) -> Reject | None:
         outputs = {t["output"] for t in hidden if "output" in t}
-        if len(outputs) < min(self.config.min_distinct_outputs, len(hidden)):
+        if len(outputs) < self.outputs_needed(len(hidden)):
             return Reject("constant_hidden_tests", f"the hidden tests return {len(outputs)} distinct output(s)")
         return None
 
