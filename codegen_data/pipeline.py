@@ -149,6 +149,16 @@ class _TaskProgress:
         return self.emitted >= BROKEN_AFTER and self.internal_errors == BROKEN_AFTER
 
     @property
+    def finished(self) -> bool:
+        """It passes on no more outcomes: it has its quota, or it gave up (:attr:`broken`)."""
+        return self.done or self.broken
+
+    def count_reject(self, index: int, reject: dict[str, Any]) -> None:
+        """Note a reject passed on (live or replayed from a resumed run's shards) for :attr:`broken`."""
+        if reject.get("reason") == INTERNAL_ERROR and index < BROKEN_AFTER:
+            self.internal_errors += 1
+
+    @property
     def exhausted(self) -> bool:
         return self.broken or self.next_index >= max(1000, self.plan.quota * MAX_CANDIDATES_PER_SAMPLE)
 
@@ -284,10 +294,10 @@ def ordered_outcomes(
 
     def in_order(message: dict[str, Any]) -> Iterator[Outcome]:
         state = states[message["task"]]
-        if state.done or state.broken:
+        if state.finished:
             return
         state.pending[message["i"]] = message
-        while not state.done and not state.broken and state.emitted in state.pending:
+        while not state.finished and state.emitted in state.pending:
             raw = state.pending.pop(state.emitted)
             state.emitted += 1
             record = raw.get("record")
@@ -296,8 +306,7 @@ def ordered_outcomes(
                 yield Outcome(raw["task"], raw["i"], reject=_structure_duplicate(group))
                 continue
             if record is None:
-                if raw["reject"].get("reason") == INTERNAL_ERROR and raw["i"] < BROKEN_AFTER:
-                    state.internal_errors += 1
+                state.count_reject(raw["i"], raw["reject"])
                 yield Outcome(raw["task"], raw["i"], reject=raw["reject"])
                 continue
             reason = dedup.reason(record)
@@ -313,7 +322,7 @@ def ordered_outcomes(
                     "reason": reason, "detail": "same id as a kept record",
                     "candidate": {"id": record["id"], "group": record.get("group")},
                 })
-        if state.done or state.broken:
+        if state.finished:
             state.pending.clear()
 
     init = {
@@ -334,7 +343,7 @@ def ordered_outcomes(
     try:
         for message in messages:
             yield from in_order(message)
-            if all(s.done or s.broken or s.exhausted and s.emitted >= s.next_index for s in states.values()):
+            if all(s.finished or s.exhausted and s.emitted >= s.next_index for s in states.values()):
                 break  # every task has what it needs: chunks still running are not waited for
     except BaseException:
         pool.kill()
@@ -355,8 +364,8 @@ def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _Task
                 state.kept += 1
                 kept += 1
                 dedup.remember(line["record"])
-            elif line["reject"].get("reason") == INTERNAL_ERROR and line["i"] < BROKEN_AFTER:
-                state.internal_errors += 1
+            else:
+                state.count_reject(line["i"], line["reject"])
     return kept
 
 
