@@ -2,6 +2,7 @@
 
 import random
 
+import duckdb
 import pytest
 
 from codegen_data import _deadlines
@@ -158,6 +159,21 @@ def test_sandbox_sessions_are_hardened_like_their_own_connections(db, sandbox):
     assert session.run("SELECT current_setting('threads')").rows == [[1]]
     assert session.run("SELECT count(*) FROM range(1000000000000) a, range(1000) b").status == "timeout"
     assert session.run("SELECT count(*) FROM customers").ok
+
+
+def test_the_generation_sandbox_plans_without_the_optimizer_and_a_connection_of_its_own_with_it(db, sandbox):
+    """The generator's own queries run unoptimized (cheaper on these small tables, same results),
+    and no statement can turn the optimizer back on; a model's SQL, scored in a connection of its
+    own, keeps it."""
+    session, own = DuckDBSession(db, sandbox=sandbox), DuckDBSession(db)
+    assert session.run("SELECT current_setting('enable_optimizer')").rows == [[False]]
+    assert own.run("SELECT current_setting('enable_optimizer')").rows == [[True]]
+    with pytest.raises(duckdb.Error, match="locked"):
+        sandbox.con.execute("SET enable_optimizer = true")
+    query = ("SELECT c.city, count(*) AS n FROM customers AS c JOIN customers AS d ON c.city = d.city "
+             "WHERE c.city IS NOT NULL GROUP BY c.city ORDER BY n DESC, c.city")
+    assert session.run(query).rows == own.run(query).rows != []
+    own.close()
 
 
 def test_a_dropped_schema_frees_its_tables(db, sandbox):
