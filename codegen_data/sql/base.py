@@ -17,6 +17,7 @@ from ..groups import sql_structure_key
 from ..task import ConfigError, Reject, Task, TaskConfig
 from .comparator import DEFAULT_COMPARATOR, canonical_order
 from .domains import domain_names
+from .executor import UNOPTIMIZED_MAX_TABLE_ROWS
 from .generator import DIFFICULTIES, QueryCandidate, generate_query
 from .runtime import DatabaseSpec, SessionCache, build_database, worker_sessions
 from .scripts import duckdb_script
@@ -33,7 +34,7 @@ class SqlConfig(TaskConfig):
     domains: list[str] = field(default_factory=list)  # empty: every domain
     databases_per_domain: int = 4  # distinct databases drawn per domain; each serves many queries
     min_rows: int = 20  # rows per table, at least
-    max_rows: int = 60  # rows per table, at most
+    max_rows: int = 60  # rows per table, at most (over 100, DuckDB plans with its optimizer on)
     null_rate: float = 0.1  # share of NULLs in nullable columns
     query_timeout: float = 2.0  # seconds a statement may run before it is interrupted
     memory_limit_mb: int = 256  # DuckDB memory limit of a worker's sandboxed connection (all its databases)
@@ -150,12 +151,14 @@ class SqlTask(Task):
     # execute ----------------------------------------------------------------------------------
     @property
     def sessions(self) -> SessionCache:
-        # Opened lazily, so only worker processes ever hold a DuckDB connection.
+        # Opened lazily, so only worker processes ever hold a DuckDB connection. DuckDB's optimizer
+        # is off over small tables, where it costs more than it saves (UNOPTIMIZED_MAX_TABLE_ROWS).
         if self._sessions is None:
             self._sessions = worker_sessions(
                 timeout=self.config.query_timeout,
                 memory_limit_mb=self.config.memory_limit_mb,
                 max_rows=self.config.max_result_rows,
+                optimizer=self.config.max_rows > UNOPTIMIZED_MAX_TABLE_ROWS,
             )
         return self._sessions
 

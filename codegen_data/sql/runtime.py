@@ -99,14 +99,18 @@ class SessionCache:
     :class:`DuckDBSandbox` connection, under one memory limit, and holds only the tables the caller
     has asked for through :meth:`DatabaseSessions.load`; without it (scoring a model's SQL, which
     could name another schema or any table) each copy has a connection of its own and every table.
+    ``optimizer=False`` runs that shared connection without DuckDB's optimizer (small tables only:
+    see :data:`~codegen_data.sql.executor.UNOPTIMIZED_MAX_TABLE_ROWS`).
     """
 
-    def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128, shared: bool = True):
+    def __init__(self, *, timeout: float, memory_limit_mb: int, max_rows: int, size: int = 128, shared: bool = True,
+                 optimizer: bool = True):
         self.timeout = timeout
         self.memory_limit_mb = memory_limit_mb
         self.max_rows = max_rows
         self.size = size
         self.shared = shared
+        self.optimizer = optimizer
         self._sandbox: DuckDBSandbox | None = None
         self._open: OrderedDict[DatabaseSpec, DatabaseSessions] = OrderedDict()
 
@@ -115,7 +119,7 @@ class SessionCache:
             self._open.move_to_end(spec)
             return self._open[spec]
         if self.shared and self._sandbox is None:
-            self._sandbox = DuckDBSandbox(memory_limit_mb=self.memory_limit_mb)
+            self._sandbox = DuckDBSandbox(memory_limit_mb=self.memory_limit_mb, optimizer=self.optimizer)
         sessions = DatabaseSessions(
             build_database(spec), shuffle_seed=spec.seed, timeout=self.timeout,
             memory_limit_mb=self.memory_limit_mb, max_rows=self.max_rows, sandbox=self._sandbox,
@@ -129,7 +133,7 @@ class SessionCache:
 
 
 @functools.lru_cache(maxsize=None)
-def worker_sessions(*, timeout: float, memory_limit_mb: int, max_rows: int) -> SessionCache:
+def worker_sessions(*, timeout: float, memory_limit_mb: int, max_rows: int, optimizer: bool = True) -> SessionCache:
     """This process's :class:`SessionCache` for these options, so tasks generated together (text_to_sql
     and sql_translate with their default configs) load each database they share once."""
-    return SessionCache(timeout=timeout, memory_limit_mb=memory_limit_mb, max_rows=max_rows)
+    return SessionCache(timeout=timeout, memory_limit_mb=memory_limit_mb, max_rows=max_rows, optimizer=optimizer)

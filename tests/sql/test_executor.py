@@ -161,19 +161,32 @@ def test_sandbox_sessions_are_hardened_like_their_own_connections(db, sandbox):
     assert session.run("SELECT count(*) FROM customers").ok
 
 
-def test_the_generation_sandbox_plans_without_the_optimizer_and_a_connection_of_its_own_with_it(db, sandbox):
-    """The generator's own queries run unoptimized (cheaper on these small tables, same results),
-    and no statement can turn the optimizer back on; a model's SQL, scored in a connection of its
-    own, keeps it."""
-    session, own = DuckDBSession(db, sandbox=sandbox), DuckDBSession(db)
-    assert session.run("SELECT current_setting('enable_optimizer')").rows == [[False]]
-    assert own.run("SELECT current_setting('enable_optimizer')").rows == [[True]]
-    with pytest.raises(duckdb.Error, match="locked"):
-        sandbox.con.execute("SET enable_optimizer = true")
-    query = ("SELECT c.city, count(*) AS n FROM customers AS c JOIN customers AS d ON c.city = d.city "
-             "WHERE c.city IS NOT NULL GROUP BY c.city ORDER BY n DESC, c.city")
-    assert session.run(query).rows == own.run(query).rows != []
-    own.close()
+def test_a_sandbox_without_the_optimizer_cannot_turn_it_on_and_gives_the_same_results(db):
+    """Over small tables, generation plans without DuckDB's optimizer: no statement on the
+    connection or a session's cursor can turn it back on, and results are those of a connection
+    with it."""
+    from codegen_data.sql.executor import DuckDBSandbox
+
+    box = DuckDBSandbox(memory_limit_mb=64, optimizer=False)
+    session, own = DuckDBSession(db, sandbox=box), DuckDBSession(db)
+    try:
+        assert session.run("SELECT current_setting('enable_optimizer')").rows == [[False]]
+        assert own.run("SELECT current_setting('enable_optimizer')").rows == [[True]]
+        for con in (box.con, session.con):
+            for sql in ("SET enable_optimizer = true", "RESET enable_optimizer", "SET disabled_optimizers = ''"):
+                with pytest.raises(duckdb.Error, match="locked"):
+                    con.execute(sql)
+        queries = (
+            "SELECT c.city, count(*) AS n FROM customers AS c JOIN customers AS d ON c.city = d.city "
+            "WHERE c.city IS NOT NULL GROUP BY c.city ORDER BY n DESC, c.city",
+            "SELECT c.id, (SELECT count(*) FROM orders AS o WHERE o.customer_id = c.id) AS n FROM customers AS c "
+            "WHERE EXISTS (SELECT 1 FROM orders AS o WHERE o.customer_id = c.id) ORDER BY c.id",
+        )
+        for query in queries:
+            assert session.run(query).rows == own.run(query).rows != []
+    finally:
+        own.close()
+        box.close()
 
 
 def test_a_dropped_schema_frees_its_tables(db, sandbox):

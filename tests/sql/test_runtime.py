@@ -45,3 +45,22 @@ def test_tasks_with_the_same_options_share_one_cache():
     a = worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=1000)
     assert worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=1000) is a
     assert worker_sessions(timeout=2.0, memory_limit_mb=256, max_rows=12) is not a
+
+
+def test_generation_plans_without_the_optimizer_over_small_tables_only_and_scoring_with_it():
+    """Without DuckDB's optimizer a correlated subquery costs the square of its rows: generation
+    turns it off only while no table may have more than UNOPTIMIZED_MAX_TABLE_ROWS rows, and scoring
+    a model's SQL (connections of their own) always keeps it."""
+    from codegen_data.registry import get_task
+    from codegen_data.sql.executor import UNOPTIMIZED_MAX_TABLE_ROWS
+
+    def optimizer(cache: SessionCache, spec: DatabaseSpec) -> bool:
+        sessions = cache.get(spec)
+        sessions.load({"customers"})
+        return sessions.duckdb.run("SELECT current_setting('enable_optimizer')").rows[0][0]
+
+    cls = get_task("text_to_sql")
+    for max_rows, expected in ((60, False), (UNOPTIMIZED_MAX_TABLE_ROWS, False), (UNOPTIMIZED_MAX_TABLE_ROWS + 1, True)):
+        task = cls(cls.config_class.from_dict("text_to_sql", {"max_rows": max_rows}), seed=0)
+        assert optimizer(task.sessions, task.database_spec(task.rng(0))) is expected, max_rows
+    assert optimizer(_cache(shared=False), SPEC) is True
