@@ -34,7 +34,7 @@ class SqlConfig(TaskConfig):
     domains: list[str] = field(default_factory=list)  # empty: every domain
     databases_per_domain: int = 4  # distinct databases drawn per domain; each serves many queries
     min_rows: int = 20  # rows per table, at least
-    max_rows: int = 60  # rows per table, at most (over 100, DuckDB plans with its optimizer on)
+    max_rows: int = 60  # rows per table, at most (above UNOPTIMIZED_MAX_TABLE_ROWS, DuckDB plans with its optimizer)
     null_rate: float = 0.1  # share of NULLs in nullable columns
     query_timeout: float = 2.0  # seconds a statement may run before it is interrupted
     memory_limit_mb: int = 256  # DuckDB memory limit of a worker's sandboxed connection (all its databases)
