@@ -19,6 +19,7 @@ The client (``codegen_data.sandbox.client``) and the server speak JSON lines::
     -> {"op": "runs", "programs": [{"mode": "call", "code": "...", ...}, ...]}   several "run"s at once
     <- {"k": "result", ...}, one line per program, as each child ends
     -> {"op": "batch", "programs": [{"code": "...", "entry": "f", "inputs": ["1"], "timeout": 2.0}, ...]}
+       (a program may bring "compiled": its code object, compiled by the client from "code", marshal, base64)
     <- {"k": "batch", "results": [{"status": "ok", ...}, ...]}     the programs it finished, in order
     -> {"op": "probe"}
     <- {"k": "probe", "layers": {"process_group": true, ...}}
@@ -40,6 +41,7 @@ untrusted code (predictions under evaluation) is never batched.
 from __future__ import annotations
 
 import _thread
+import binascii
 import builtins
 import ctypes
 import errno
@@ -47,6 +49,7 @@ import fcntl
 import gc
 import io
 import json
+import marshal
 import math
 import os
 import random
@@ -1106,7 +1109,7 @@ class Child:
             _held = []
             while (programs := _next_batch()) is not None:
                 for program in programs:
-                    self.execute(program, "call", last=False)  # at the depth of a single program's frames
+                    self.execute(program, "call", last=False, trusted=True)  # at the depth of a single program's frames
                     _flush()
                     if not self.unchanged(pristine):  # it left something behind: the next program starts afresh
                         os._exit(0)
@@ -1187,8 +1190,13 @@ class Child:
         return (sys.getrecursionlimit(), _thread._count(), os.listdir(self.server.workdir), os.getcwd(),
                 signal.getsignal(signal.SIGALRM), sys.stdout, sys.stderr, sys.stdin)
 
-    def execute(self, request: dict, mode: str, *, last: bool) -> None:
-        """Load one program and make its calls; ``last``: nothing runs after it in this child."""
+    def execute(self, request: dict, mode: str, *, last: bool, trusted: bool = False) -> None:
+        """Load one program and make its calls; ``last``: nothing runs after it in this child.
+
+        Compiled as ``python`` compiles a script (no ``__future__`` flag of this module), or, for a
+        ``trusted`` (batched, generated) program, loaded from the code object the client compiled
+        from the same source (``compiled``: marshal, base64), so a program run under two hash seeds
+        is compiled once (see ``client._bytecode``)."""
         config, server = self.server.config, self.server
         limit = server.output_limit
         capture = server.capture
@@ -1199,8 +1207,11 @@ class Child:
         module = types.ModuleType(name)
         module.__builtins__ = builtins
         sys.modules[name] = module
+        compiled = request.get("compiled") if trusted else None
         try:
-            exec(compile(request["code"], "<program>", "exec"), module.__dict__)
+            code = marshal.loads(binascii.a2b_base64(compiled)) if compiled else \
+                compile(request["code"], "<program>", "exec", dont_inherit=True)
+            exec(code, module.__dict__)
         except BaseException as exc:
             _send({"k": "load", "ok": False, "stdout": capture.take(), "exception": _type_name(exc), "message": _message(exc)})
             if last:
@@ -1219,7 +1230,7 @@ class Child:
                 if call_timeout:
                     signal.setitimer(signal.ITIMER_REAL, call_timeout)
                 try:
-                    expression = compile(f"({entry})({source}\n)", "<input>", "eval")
+                    expression = compile(f"({entry})({source}\n)", "<input>", "eval", dont_inherit=True)
                     value = eval(expression, module.__dict__)
                     output = repr(_plain(value) if plain else value)
                 finally:

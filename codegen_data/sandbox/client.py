@@ -9,7 +9,10 @@ failing program, and replaces a server that died or stopped answering. :meth:`Sa
 
 from __future__ import annotations
 
+import binascii
+import functools
 import json
+import marshal
 import math
 import os
 import re
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -408,8 +412,11 @@ class _Batch:
         self.sandbox._lock.acquire()
         try:
             rest = self.programs[self.next:]
+            ours = self.sandbox.python == sys.executable  # marshal's format is this Python's
             request = {"op": "batch", "programs": [
-                {"code": code, "entry": entry, "inputs": inputs, "timeout": self.seconds} for code, entry, inputs in rest]}
+                {"code": code, "entry": entry, "inputs": inputs, "timeout": self.seconds,
+                 **({"compiled": compiled} if ours and (compiled := _bytecode(code)) else {})}
+                for code, entry, inputs in rest]}
             self.server = self.sandbox._submit(request)
         except BaseException:
             self.sandbox._lock.release()
@@ -471,6 +478,28 @@ def run_batches(batches: list[tuple[Sandbox, list[tuple[str, str, list[str]]]]],
             if failures:
                 raise failures[0]
     return [list(job.results) for job in jobs]  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=256)
+def _bytecode(code: str) -> str | None:
+    """A trusted program compiled as the child would compile it, for a batch child to load instead
+    (marshal, base64); None to let the child compile it (a syntax error is the child's to report).
+
+    Cached: a program that runs under two hash seeds is compiled once, not once in each child (its
+    largest cost there). Not for a code object with a set among its constants: marshal writes a set
+    in this process's hash order, which could change the order the child's set iterates in."""
+    try:
+        compiled = compile(code, "<program>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    if _holds_a_set(compiled.co_consts):
+        return None
+    return binascii.b2a_base64(marshal.dumps(compiled), newline=False).decode("ascii")
+
+
+def _holds_a_set(constants: tuple) -> bool:
+    return any(isinstance(k, frozenset) or isinstance(k, tuple) and _holds_a_set(k)
+               or isinstance(k, types.CodeType) and _holds_a_set(k.co_consts) for k in constants)
 
 
 def _checked(code: Any, entry_point: Any, inputs: Any) -> tuple[str, str, list[str]]:

@@ -132,3 +132,33 @@ def test_what_a_batch_leaves_behind_does_not_reach_the_next(sandbox):
     assert sandbox.run_batch([writer])[0].ok
     assert sandbox.run_batch([lister, lister]) == [sandbox.run(*lister)] * 2
     assert sandbox.run(*lister).calls[0].output == "[]"
+
+
+def test_a_batch_child_loads_the_program_compiled_once_here(sandbox, monkeypatch):
+    """A batched (trusted) program is compiled here once, for both hash seeds, and the child loads
+    that code object; a set among its constants (hash-ordered in marshal) or a syntax error leaves
+    compiling to the child. Untrusted code (run) is always compiled in its child, from its source."""
+    from codegen_data.sandbox import client
+
+    assert client._bytecode(PROGRAMS[0][0]) is not None
+    assert client._bytecode("def f(x):\n    return x in {'a', 'b'}\n") is None
+    assert client._bytecode("def f(x):\n    return [y for y in x if y in {1, 2}]\n") is None
+    assert client._bytecode(PROGRAMS[2][0]) is None
+    # The child runs the code object it was sent: swapped for another program's, it runs that one.
+    other = client._bytecode("def f(x):\n    return 'compiled here'\n")
+    monkeypatch.setattr(client, "_bytecode", lambda code: other)
+    assert sandbox.run_batch([PROGRAMS[0]])[0].calls[0].output == "'compiled here'"
+    request = {"op": "run", "mode": "call", "code": PROGRAMS[0][0], "entry": "f", "inputs": ["1"],
+               "timeout": 5.0, "compiled": other}
+    assert sandbox._request(request, 5.0)["calls"][0]["output"] == "2"  # only a batch child takes one
+
+
+def test_programs_are_compiled_as_python_compiles_a_script(sandbox):
+    """No __future__ flag of the sandbox's own code reaches a program: an annotation is evaluated at
+    definition, as under ``python``, so one naming nothing raises NameError at load."""
+    lazy = ("def f(x: Undefined) -> int:\n    return x\n", "f", ["1"])
+    alone = sandbox.run(*lazy)
+    assert alone.status == "error" and alone.error.startswith("NameError")
+    assert sandbox.run_batch([lazy, PROGRAMS[0]]) == [alone, sandbox.run(*PROGRAMS[0])]
+    sets = ("def f(x):\n    return [y for y in x if y in {'a', 'b'}]\n", "f", ["['a', 'c', 'b']"])
+    assert sandbox.run_batch([sets]) == [sandbox.run(*sets)]
