@@ -17,6 +17,7 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import signal
@@ -95,6 +96,21 @@ def _stop_soon(_signum: int, _frame: Any) -> None:
     _STOPPING.set()
 
 
+GC_THRESHOLDS = (10_000, 50, 50)
+"""The worker's collector thresholds (Python's are 700, 10, 10). An item allocates thousands of
+container objects (a program's modeled values and ASTs, sqlglot's trees), nearly all freed by their
+reference counts: at 700 the young generation was collected every few items, 3% of a program
+worker's CPU; at 10,000, a tenth of that. Cycles (sqlglot's parent links) still go, a few MB later."""
+
+
+def _settle_gc() -> None:
+    """After start-up: what the worker keeps for its whole life (modules, grammars, tasks) moves out of
+    the collector's sight (``gc.freeze``), and the young generation is collected less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(stdin: TextIO, stdout: TextIO) -> None:
     tasks: dict[str, Task] = {}
     for line in stdin:
@@ -105,6 +121,7 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
                 cls = get_task(spec["name"])
                 config = cls.config_class.from_dict(spec["name"], spec["config"])
                 tasks[spec["name"]] = cls(config, seed=spec["seed"], difficulty=spec["difficulty"])
+            _settle_gc()
             stdout.write('{"op": "ready"}\n')
         elif op == "kept":  # groups the run has kept: candidates in them need not run
             task = tasks[message["task"]]
