@@ -40,24 +40,25 @@ does chunks. A stall would have to outlast them all to change the data; an item 
 pays its deadlines at every attempt."""
 
 
-def _outcomes(task: Task, indices: range) -> Iterator[dict[str, Any]]:
-    """One message per index. A task with ``process_many`` does the chunk at once (the same results as
-    one by one); if that raises, or misses a deadline, each index is redone alone, so the bug or the
-    miss is put down to its own item. Other tasks yield each message as soon as it is known (a crash
-    is then blamed on its own item)."""
+def _outcomes(task: Task, indices: range) -> Iterator[list[dict[str, Any]]]:
+    """One message per index, in groups the worker writes at once. A task with ``process_many`` does
+    the chunk at once (the same results as one by one), and its messages go in one write (one wake-up
+    of the parent, not one per item); if that raises, or misses a deadline, each index is redone alone,
+    so the bug or the miss is put down to its own item. Other tasks yield each message as soon as it
+    is known (a crash is then blamed on its own item)."""
     process_many = getattr(task, "process_many", None)
     if process_many is not None:
-        yield {"op": "batch", "n": len(indices)}  # the pool allows a silence of the whole batch
+        yield [{"op": "batch", "n": len(indices)}]  # the pool allows a silence of the whole batch
         missed = _deadlines.missed()
         try:
             results = process_many(indices)
         except Exception:  # noqa: BLE001  # redone one by one below, where the bug gets its own reject
             results = None
         if results is not None and _deadlines.missed() == missed:
-            yield from (_message(task, index, result) for index, result in zip(indices, results))
+            yield [_message(task, index, result) for index, result in zip(indices, results)]
             return
     for index in indices:
-        yield _outcome(task, index)
+        yield [_outcome(task, index)]
 
 
 def _outcome(task: Task, index: int) -> dict[str, Any]:
@@ -131,8 +132,8 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
             continue  # no answer
         elif op == "run":
             task = tasks[message["task"]]
-            for outcome in _outcomes(task, range(message["start"], message["stop"])):
-                stdout.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+            for outcomes in _outcomes(task, range(message["start"], message["stop"])):
+                stdout.write("".join(json.dumps(outcome, ensure_ascii=False) + "\n" for outcome in outcomes))
                 stdout.flush()
                 if _STOPPING.is_set():
                     return
