@@ -30,7 +30,7 @@ from typing import Any
 
 from .. import _deadlines
 from .._processes import READ_BYTES
-from ._forkserver import remove_tree
+from ._forkserver import call_code, remove_tree
 
 __all__ = ["CallResult", "ProgramResult", "Sandbox", "run_batches", "sandbox_layers"]
 
@@ -415,7 +415,7 @@ class _Batch:
             ours = self.sandbox.python == sys.executable  # marshal's format is this Python's
             request = {"op": "batch", "programs": [
                 {"code": code, "entry": entry, "inputs": inputs, "timeout": self.seconds,
-                 **({"compiled": compiled} if ours and (compiled := _bytecode(code)) else {})}
+                 **({"compiled": compiled} if ours and (compiled := _bytecode(code, entry, tuple(inputs))) else {})}
                 for code, entry, inputs in rest]}
             self.server = self.sandbox._submit(request)
         except BaseException:
@@ -481,25 +481,28 @@ def run_batches(batches: list[tuple[Sandbox, list[tuple[str, str, list[str]]]]],
 
 
 @functools.lru_cache(maxsize=256)
-def _bytecode(code: str) -> str | None:
-    """A trusted program compiled as the child would compile it, for a batch child to load instead
-    (marshal, base64); None to let the child compile it (a syntax error is the child's to report).
+def _bytecode(code: str, entry_point: str, inputs: tuple[str, ...]) -> str | None:
+    """A trusted program and its calls compiled as the child would compile them, for a batch child to
+    load instead (marshal, base64); None to let the child compile them (a syntax error is the child's
+    to report).
 
     Cached: a program that runs under two hash seeds is compiled once, not once in each child (its
-    largest cost there). Not for a code object with a set among its constants: marshal writes a set
+    largest cost there). Not for code objects with a set among their constants: marshal writes a set
     in this process's hash order, which could change the order the child's set iterates in."""
     try:
-        compiled = compile(code, "<program>", "exec", dont_inherit=True)
+        program = compile(code, "<program>", "exec", dont_inherit=True)
+        calls = tuple(call_code(entry_point, source) for source in inputs)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    if _holds_a_set(compiled.co_consts):
+    if _holds_a_set((program, *calls)):
         return None
-    return binascii.b2a_base64(marshal.dumps(compiled), newline=False).decode("ascii")
+    return binascii.b2a_base64(marshal.dumps((program, calls)), newline=False).decode("ascii")
 
 
-def _holds_a_set(constants: tuple) -> bool:
+def _holds_a_set(values: tuple) -> bool:
+    """Whether a code object among ``values`` (or a tuple of them, nested) has a set constant."""
     return any(isinstance(k, frozenset) or isinstance(k, tuple) and _holds_a_set(k)
-               or isinstance(k, types.CodeType) and _holds_a_set(k.co_consts) for k in constants)
+               or isinstance(k, types.CodeType) and _holds_a_set(k.co_consts) for k in values)
 
 
 def _checked(code: Any, entry_point: Any, inputs: Any) -> tuple[str, str, list[str]]:

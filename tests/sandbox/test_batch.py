@@ -135,19 +135,21 @@ def test_what_a_batch_leaves_behind_does_not_reach_the_next(sandbox):
 
 
 def test_a_batch_child_loads_the_program_compiled_once_here(sandbox, monkeypatch):
-    """A batched (trusted) program is compiled here once, for both hash seeds, and the child loads
-    that code object; a set among its constants (hash-ordered in marshal) or a syntax error leaves
-    compiling to the child. Untrusted code (run) is always compiled in its child, from its source."""
+    """A batched (trusted) program and its calls are compiled here once, for both hash seeds, and the
+    child loads those code objects; a set among their constants (hash-ordered in marshal) or a syntax
+    error leaves compiling to the child. Untrusted code (run) is always compiled in its child."""
     from codegen_data.sandbox import client
 
-    assert client._bytecode(PROGRAMS[0][0]) is not None
-    assert client._bytecode("def f(x):\n    return x in {'a', 'b'}\n") is None
-    assert client._bytecode("def f(x):\n    return [y for y in x if y in {1, 2}]\n") is None
-    assert client._bytecode(PROGRAMS[2][0]) is None
-    # The child runs the code object it was sent: swapped for another program's, it runs that one.
-    other = client._bytecode("def f(x):\n    return 'compiled here'\n")
-    monkeypatch.setattr(client, "_bytecode", lambda code: other)
-    assert sandbox.run_batch([PROGRAMS[0]])[0].calls[0].output == "'compiled here'"
+    assert client._bytecode(PROGRAMS[0][0], "f", ("1", "'ab'")) is not None
+    assert client._bytecode("def f(x):\n    return x in {'a', 'b'}\n", "f", ("1",)) is None
+    assert client._bytecode("def f(x):\n    return [y for y in x if y in {1, 2}]\n", "f", ("1",)) is None
+    assert client._bytecode(PROGRAMS[0][0], "f", ("1 in {1, 2}",)) is None
+    assert client._bytecode(PROGRAMS[2][0], "f", ("1",)) is None
+    assert client._bytecode(PROGRAMS[0][0], "f", ("1,,",)) is None
+    # The child runs the code objects it was sent: swapped for another program's, it runs that one.
+    other = client._bytecode("def f(x):\n    return 'compiled here'\n", "f", ("1",))
+    monkeypatch.setattr(client, "_bytecode", lambda code, entry, inputs: other)
+    assert sandbox.run_batch([PROGRAMS[0][:2] + (["7"],)])[0].calls[0].output == "'compiled here'"
     request = {"op": "run", "mode": "call", "code": PROGRAMS[0][0], "entry": "f", "inputs": ["1"],
                "timeout": 5.0, "compiled": other}
     assert sandbox._request(request, 5.0)["calls"][0]["output"] == "2"  # only a batch child takes one
@@ -161,4 +163,6 @@ def test_programs_are_compiled_as_python_compiles_a_script(sandbox):
     assert alone.status == "error" and alone.error.startswith("NameError")
     assert sandbox.run_batch([lazy, PROGRAMS[0]]) == [alone, sandbox.run(*PROGRAMS[0])]
     sets = ("def f(x):\n    return [y for y in x if y in {'a', 'b'}]\n", "f", ["['a', 'c', 'b']"])
-    assert sandbox.run_batch([sets]) == [sandbox.run(*sets)]
+    calls = ("def f(*x):\n    return x\n", "f", ["1, 'a'", "", "*'ab'", "undefined", "1 // 0"])
+    unparsable = ("def f(*x):\n    return x\n", "f", ["1", "1,,"])
+    assert sandbox.run_batch([sets, calls, unparsable]) == [sandbox.run(*p) for p in (sets, calls, unparsable)]
