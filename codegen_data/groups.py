@@ -4,17 +4,15 @@ Splits are assigned by this key, so no structure sits in two splits (no leakage 
 and a structure seen twice in a dataset is a structural duplicate.
 
 - SQL: the sqlglot tree of the query with every literal masked, rendered canonically.
-- Python: the AST with every identifier (function, argument, variable, attribute-free names) renamed
-  by order of first appearance and every constant replaced by its type.
+- Python: the tree-sitter syntax tree with every identifier (function, argument, variable) renamed by
+  order of first appearance, every literal replaced by its type, and annotations dropped.
 """
 
 from __future__ import annotations
 
-import ast
 import builtins
 import functools
 import hashlib
-import sys
 import typing
 
 if typing.TYPE_CHECKING:
@@ -71,158 +69,84 @@ def _masked_sql(tree: exp.Expression) -> str:
 
 _BUILTIN_NAMES = frozenset(vars(builtins))  # len, sorted, ...: part of the structure, never renamed
 
-
-class _Renamer:
-    """Identifiers renamed by first appearance; builtins (len, sorted, ...) are part of the structure."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-
-    def _name(self, name: str) -> str:
-        if name in _BUILTIN_NAMES:
-            return name
-        renamed = self.names.get(name)
-        if renamed is None:
-            renamed = self.names[name] = f"v{len(self.names)}"
-        return renamed
+# Tokens that add nothing the tree's shape does not already say. Every other token stays: operators,
+# keywords, and ``:``, which tells ``a[1:]`` from ``a[:1]``.
+_SILENT = frozenset({"(", ")", ",", "comment", "string_start", "string_content", "string_end", "escape_sequence",
+                     "line_continuation"})
+_LITERALS = {"integer": "int", "float": "float", "true": "bool", "false": "bool", "none": "None",
+             "ellipsis": "Ellipsis"}
+_NAMED_ANNOTATIONS = {"typed_parameter": None, "typed_default_parameter": "default_parameter"}
 
 
-# The key is defined as Python 3.11's ``ast.dump`` (positional fields, a None optional field left out
-# and every field after it named), whatever Python computes it: a field a later Python added to a node
-# (``type_params``, 3.12) is left out while it is empty, and whether a field is optional is read from
-# ``_field_types`` where the ast module has it (3.13), so every Python gives the same groups (and the
-# same splits) for the same code.
-_LATER_FIELDS = frozenset({"type_params"})
+def python_structure_key(code: str) -> str:
+    """The key of ``code``: its tree-sitter syntax tree, with every identifier renamed by order of first
+    appearance (v0, v1, ...) except builtins, attribute names, keyword-argument names and module names;
+    every literal replaced by its type (``int``, ``str``, ``bytes``, ...; an f-string keeps the
+    expressions it interpolates); parameter and return annotations, comments and parentheses dropped.
+
+    The tree is the one the program's analysis reads (:func:`codegen_data.py.analysis.syntax_tree`),
+    so the worker parses a program once, and the key does not depend on which Python computes it. On
+    generated programs it groups exactly as the AST with names and constants normalized does
+    (tests/py/test_structure_key.py)."""
+    from .py.analysis import syntax_tree
+
+    tree = syntax_tree(code)
+    return _digest(" ".join(_structure(tree.walk(), code.encode("utf-8"))))
 
 
-class _Normalizer(_Renamer, ast.NodeTransformer):
-    """The reference normalization (:class:`_Structure` writes the same key in one pass)."""
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node.name = self._name(node.name)
-        node.returns = None
-        self.generic_visit(node)
-        return node
-
-    def visit_arg(self, node: ast.arg) -> ast.AST:
-        node.arg = self._name(node.arg)
-        node.annotation = None
-        return node
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        node.id = self._name(node.id)
-        return node
-
-    def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        return ast.Constant(value=type(node.value).__name__)
-
-    def generic_visit(self, node: ast.AST) -> ast.AST:
-        node = super().generic_visit(node)
-        for field in _LATER_FIELDS.intersection(node._fields):
-            if not getattr(node, field, None):
-                delattr(node, field)  # ast.dump leaves out a missing field (and names the ones after it)
-        return node
-
-
-def _reference_key(code: str) -> str:
-    """``ast.dump`` of the :class:`_Normalizer`-ed tree: what :func:`python_structure_key` digests."""
-    tree = _Normalizer().visit(ast.parse(code))
-    empty = {"show_empty": True} if sys.version_info >= (3, 13) else {}  # 3.13 leaves out empty lists by default
-    return ast.dump(tree, annotate_fields=False, include_attributes=False, **empty)
-
-
-_CONTEXTS = {ast.Load: ", Load())", ast.Store: ", Store())", ast.Del: ", Del())"}
-
-
-class _Structure(_Renamer):
-    """:func:`_reference_key` in one pass, three times as fast: renames as the normalizer would
-    (identifiers by first appearance in its depth-first order, constants to their type name,
-    annotations dropped) while writing ``ast.dump(tree, annotate_fields=False)`` of the result into
-    one list of string pieces."""
-
-    def write(self, node: ast.AST) -> str:
-        out: list[str] = []
-        self._write(node, out)
-        return "".join(out)
-
-    def _write(self, node: ast.AST, out: list[str]) -> None:
-        cls = node.__class__
-        if cls is ast.Name:
-            ctx = node.ctx.__class__  # type: ignore[attr-defined]
-            out += ("Name(", repr(self._name(node.id)), _CONTEXTS.get(ctx) or f", {ctx.__name__}())")  # type: ignore[attr-defined]
-            return
-        if cls is ast.Constant:
-            out += ("Constant(", repr(type(node.value).__name__), ")")  # type: ignore[attr-defined]
-            return
-        if cls is ast.arg:  # the annotation is dropped, so nothing in it is renamed
-            comment = node.type_comment  # type: ignore[attr-defined]
-            out += ("arg(", repr(self._name(node.arg)), ")" if comment is None else f", type_comment={comment!r})")  # type: ignore[attr-defined]
-            return
-        fields = _FIELDS.get(cls)
-        if fields is None:
-            fields = _FIELDS[cls] = _fields(cls)
-        if not fields:  # an operator or a context: Add(), Load()
-            out.append(cls.__name__ + "()")
-            return
-        out.append(cls.__name__ + "(")
-        keywords = False  # ast.dump names every field after the first one it leaves out
-        sep = ""
-        function = cls is ast.FunctionDef
-        for field, optional, later in fields:
-            if function and field in ("name", "returns"):
-                value: object = self._name(node.name) if field == "name" else None  # type: ignore[attr-defined]
+def _structure(cursor, source: bytes) -> list[str]:
+    """The pieces of the key, depth first: a named node is its type, then its children between
+    ``[`` and ``]`` (or its text, quoted, when it has none); a token is quoted."""
+    out: list[str] = []
+    names: dict[bytes, str] = {}
+    parents: list[str] = []  # the type of each node above the cursor's
+    while True:
+        node = cursor.node
+        kind = node.type
+        descend = False
+        if not node.is_named:
+            if kind not in _SILENT and not (kind == "->" and parents[-1] == "function_definition"
+                                            or kind == ":" and parents[-1] in _NAMED_ANNOTATIONS):
+                out.append(repr(kind))
+        elif kind == "identifier":
+            text = source[node.start_byte:node.end_byte]
+            parent = parents[-1]
+            field = cursor.field_name
+            if (field == "attribute" and parent == "attribute" or field == "name" and parent == "keyword_argument"
+                    or parent == "dotted_name" or text.decode("utf-8") in _BUILTIN_NAMES):
+                out.append("$" + text.decode("utf-8"))
             else:
-                value = getattr(node, field, _MISSING)
-                if value is _MISSING:
-                    keywords = True
-                    continue
-            if value is None and optional:
-                keywords = True
-                continue
-            if later and not value:
-                continue
-            out.append(f"{sep}{field}=" if keywords else sep)
-            sep = ", "
-            if isinstance(value, ast.AST):
-                self._write(value, out)
-            elif isinstance(value, list):
-                out.append("[")
-                inner = ""
-                for item in value:
-                    out.append(inner)
-                    inner = ", "
-                    if isinstance(item, ast.AST):
-                        self._write(item, out)
-                    else:
-                        out.append(repr(item))
-                out.append("]")
-            else:
-                out.append(repr(value))
-        out.append(")")
-
-
-_MISSING = object()
-_FIELDS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}  # _fields by node class, looked up without a call
-
-
-@functools.lru_cache(maxsize=None)
-def _fields(cls: type) -> tuple[tuple[str, bool, bool], ...]:
-    """A node class's fields, each with whether it is optional (``ast.dump`` leaves out a None there)
-    and whether it is one of :data:`_LATER_FIELDS`."""
-    types = getattr(cls, "_field_types", None)  # 3.13: the ASDL type of each field
-    out = []
-    for field in cls._fields:
-        if types is not None and field in types:
-            optional = type(None) in typing.get_args(types[field])
+                renamed = names.get(text)
+                if renamed is None:
+                    renamed = names[text] = f"v{len(names)}"
+                out.append(renamed)
+        elif kind in _LITERALS:
+            out.append(_LITERALS[kind])
+        elif cursor.field_name in ("type", "return_type") and parents[-1] in (
+                "typed_parameter", "typed_default_parameter", "function_definition"):
+            pass  # an annotation
+        elif kind == "parenthesized_expression" or kind in _NAMED_ANNOTATIONS and _NAMED_ANNOTATIONS[kind] is None:
+            descend = True  # only what it holds
+        elif kind in _SILENT:
+            pass
         else:
-            optional = getattr(cls, field, ...) is None
-        out.append((field, optional, field in _LATER_FIELDS))
-    return tuple(out)
-
-
-def python_structure_key(code: str, tree: ast.Module | None = None) -> str:
-    """The key of ``code``; ``tree`` is ``ast.parse(code)`` when the caller has it already (only read)."""
-    return _digest(_Structure().write(tree if tree is not None else ast.parse(code)))
+            if kind == "string":
+                prefix = source[node.start_byte:node.start_byte + 3].lower()
+                kind = "bytes" if b"b" in prefix.split(b"'")[0].split(b'"')[0] else "str"
+            out.append(_NAMED_ANNOTATIONS.get(kind) or kind)
+            out.append("[")
+            descend = True
+        if descend and cursor.goto_first_child():
+            parents.append(node.type)
+            continue
+        if descend and out[-1] == "[":  # a named node with no children: its text says what it is (``!r``)
+            out[-1] = repr(source[node.start_byte:node.end_byte].decode("utf-8"))
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return out
+            above = parents.pop()
+            if above != "parenthesized_expression" and above not in _NAMED_ANNOTATIONS or _NAMED_ANNOTATIONS.get(above):
+                out.append("]")
 
 
 def split_of(group: str, splits: dict[str, float]) -> str:

@@ -96,7 +96,7 @@ no scraped data and no language model. Item *i* depends only on (seed, task, *i*
 
 ## How the labels were obtained
 Every reference was executed (Python {engines['python']}, DuckDB {engines['duckdb']}, SQLite
-{engines['sqlite']}, sqlglot {engines['sqlglot']}).
+{engines['sqlite']}, sqlglot {engines['sqlglot']}).{f" Programs were parsed by tree-sitter-python {engines['tree-sitter-python']} (features, levels, groups)." if py and 'tree-sitter-python' in engines else ''}
 {labels}
 
 ## Verification
@@ -113,7 +113,7 @@ Rejected candidates and their reasons are in `rejects.jsonl`:
 Achieved difficulty mix: {mix_text} (asked: `{m['difficulty']}`{', an even draw per item' if m['difficulty'] == 'mixed' else ''}).
 
 Splits are assigned by a structural group key (`group`: the SQL with literals masked, or the program's
-AST with names and constants normalized), so no structure appears in two splits;
+syntax tree with names, literals and annotations normalized), so no structure appears in two splits;
 {'duplicates were kept' if m.get('keep_duplicates') else 'exact and structural duplicates within a task were dropped (counted under rejects)'}.
 
 {split_table}

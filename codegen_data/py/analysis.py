@@ -19,7 +19,7 @@ import builtins
 import functools
 from dataclasses import dataclass
 
-__all__ = ["Analysis", "analyze", "CONSTRUCTS"]
+__all__ = ["Analysis", "analyze", "syntax_tree", "CONSTRUCTS"]
 
 CONSTRUCTS = (
     "arithmetic", "augmented_assignment", "boolean_logic", "chained_comparison", "comparison",
@@ -69,14 +69,21 @@ def _parser():
     return Parser(Language(tree_sitter_python.language()))
 
 
+@functools.lru_cache(maxsize=32)
+def syntax_tree(code: str):
+    """tree-sitter's tree of ``code``: parsed once for :func:`analyze` and for the program's structure
+    key (:func:`~codegen_data.groups.python_structure_key`), which are asked about the same program
+    one after the other."""
+    return _parser().parse(code.encode("utf-8"))
+
+
 @functools.lru_cache(maxsize=256)
 def analyze(code: str) -> Analysis:
     """Parse ``code`` with tree-sitter and measure it (see the module docstring).
 
     Cached: the generator, the verifier and the record builder all ask about the same program.
     """
-    tree = _parser().parse(code.encode("utf-8"))
-    root = tree.root_node
+    root = syntax_tree(code).root_node
     walker = _Walker(root)
     walker.walk(root)
     found = walker.found

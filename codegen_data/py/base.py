@@ -98,15 +98,21 @@ def literal_round_trips(text: str) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _python_ast(code: str) -> ast.Module:
-    """``ast.parse(code)``, once for the verifier and the record builder (both only read it)."""
-    return ast.parse(code)
+def _raised_names(code: str) -> frozenset[str]:
+    """The exception types ``code``'s ``raise`` statements name (asked after each of its runs)."""
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+    return frozenset(names)
 
 
 @functools.lru_cache(maxsize=64)
 def _structure_key(code: str) -> str:
     """The record's ``group``, once per program (asked before it runs, and again for its record)."""
-    return python_structure_key(code, _python_ast(code))
+    return python_structure_key(code)
 
 
 def level_of(depth: int) -> str:
@@ -277,17 +283,9 @@ class ProgramTask(Task):
         return [ProgramExecution(first, second) for first, second in zip(firsts, seconds)]
 
     # verify -----------------------------------------------------------------------------------
-    def intended_exceptions(self, program: Program) -> set[str]:
+    def intended_exceptions(self, program: Program) -> frozenset[str]:
         """Exception types the program raises on purpose (read off its ``raise`` statements)."""
-        if not program.raises:
-            return set()
-        names = set()
-        for node in ast.walk(_python_ast(program.code)):
-            if isinstance(node, ast.Raise) and node.exc is not None:
-                target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-                if isinstance(target, ast.Name):
-                    names.add(target.id)
-        return names
+        return _raised_names(program.code) if program.raises else frozenset()
 
     def verify(self, candidate: ProgramCandidate, execution: ProgramExecution) -> Reject | None:
         return self.verify_many([(candidate, execution)])[0]
