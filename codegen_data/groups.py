@@ -69,24 +69,31 @@ def _masked_sql(tree: exp.Expression) -> str:
 
 _BUILTIN_NAMES = frozenset(vars(builtins))  # len, sorted, ...: part of the structure, never renamed
 
-# Tokens that add nothing the tree's shape does not already say. Every other token stays: operators,
-# keywords, and ``:``, which tells ``a[1:]`` from ``a[:1]``.
-_SILENT = frozenset({"(", ")", ",", "comment", "string_start", "string_content", "string_end", "escape_sequence",
-                     "line_continuation"})
+# Tokens the tree's shape already says. Every other token stays: operators, keywords, and ``:``, which
+# tells ``a[1:]`` from ``a[:1]``; so does a comma in a subscript, where it makes a tuple (``a[1,]``).
+_SILENT = frozenset({"(", ")", ",", ";", "comment", "string_start", "string_content", "string_end",
+                     "escape_sequence", "line_continuation"})
 _LITERALS = {"integer": "int", "float": "float", "true": "bool", "false": "bool", "none": "None",
              "ellipsis": "Ellipsis"}
-_NAMED_ANNOTATIONS = {"typed_parameter": None, "typed_default_parameter": "default_parameter"}
+_TRANSPARENT = frozenset({"parenthesized_expression", "typed_parameter"})  # only what they hold counts
+_RENAMED = {"typed_default_parameter": "default_parameter"}  # the same once its annotation is dropped
+_ANNOTATED = frozenset({"typed_parameter", "typed_default_parameter", "function_definition"})
+_IMPORTS = frozenset({"import_statement", "import_from_statement", "aliased_import", "relative_import",
+                      "future_import_statement"})
 
 
 def python_structure_key(code: str) -> str:
     """The key of ``code``: its tree-sitter syntax tree, with every identifier renamed by order of first
-    appearance (v0, v1, ...) except builtins, attribute names, keyword-argument names and module names;
-    every literal replaced by its type (``int``, ``str``, ``bytes``, ...; an f-string keeps the
-    expressions it interpolates); parameter and return annotations, comments and parentheses dropped.
+    appearance (v0, v1, ...) except builtins, attribute names, keyword-argument names and imported
+    module names; every literal replaced by its type (``int``, ``complex``, ``str``, ``bytes``, ...;
+    an f-string keeps the expressions it interpolates); parameter and return annotations, comments,
+    parentheses and statement separators dropped. Code that does not parse gets a key too (with
+    tree-sitter's ERROR nodes in it): callers keep only programs that parse.
 
     The tree is the one the program's analysis reads (:func:`codegen_data.py.analysis.syntax_tree`),
-    so the worker parses a program once, and the key does not depend on which Python computes it. On
-    generated programs it groups exactly as the AST with names and constants normalized does
+    so the worker parses a program once, and no version of Python's ``ast`` enters the key: it is
+    tree-sitter-python's grammar (a version bound in pyproject.toml; the version is in the manifest).
+    On generated programs it groups exactly as the AST with names and constants normalized does
     (tests/py/test_structure_key.py)."""
     from .py.analysis import syntax_tree
 
@@ -99,21 +106,23 @@ def _structure(cursor, source: bytes) -> list[str]:
     ``[`` and ``]`` (or its text, quoted, when it has none); a token is quoted."""
     out: list[str] = []
     names: dict[bytes, str] = {}
-    parents: list[str] = []  # the type of each node above the cursor's
+    parents: list[str] = [""]  # the type of each node above the cursor's
     while True:
         node = cursor.node
         kind = node.type
+        parent = parents[-1]
         descend = False
         if not node.is_named:
-            if kind not in _SILENT and not (kind == "->" and parents[-1] == "function_definition"
-                                            or kind == ":" and parents[-1] in _NAMED_ANNOTATIONS):
+            if kind in _SILENT:
+                if kind == "," and parent == "subscript":
+                    out.append("','")
+            elif not (kind == "->" and parent == "function_definition" or kind == ":" and parent in _ANNOTATED):
                 out.append(repr(kind))
         elif kind == "identifier":
             text = source[node.start_byte:node.end_byte]
-            parent = parents[-1]
             field = cursor.field_name
             if (field == "attribute" and parent == "attribute" or field == "name" and parent == "keyword_argument"
-                    or parent == "dotted_name" or text.decode("utf-8") in _BUILTIN_NAMES):
+                    or parent == "dotted_name" and parents[-2] in _IMPORTS or text.decode("utf-8") in _BUILTIN_NAMES):
                 out.append("$" + text.decode("utf-8"))
             else:
                 renamed = names.get(text)
@@ -121,20 +130,16 @@ def _structure(cursor, source: bytes) -> list[str]:
                     renamed = names[text] = f"v{len(names)}"
                 out.append(renamed)
         elif kind in _LITERALS:
-            out.append(_LITERALS[kind])
-        elif cursor.field_name in ("type", "return_type") and parents[-1] in (
-                "typed_parameter", "typed_default_parameter", "function_definition"):
-            pass  # an annotation
-        elif kind == "parenthesized_expression" or kind in _NAMED_ANNOTATIONS and _NAMED_ANNOTATIONS[kind] is None:
-            descend = True  # only what it holds
-        elif kind in _SILENT:
-            pass
+            out.append("complex" if source[node.end_byte - 1:node.end_byte] in (b"j", b"J") else _LITERALS[kind])
+        elif cursor.field_name in ("type", "return_type") and parent in _ANNOTATED or kind in _SILENT:
+            pass  # an annotation, a comment, a piece of a string
+        elif kind in _TRANSPARENT:
+            descend = True
         else:
             if kind == "string":
                 prefix = source[node.start_byte:node.start_byte + 3].lower()
                 kind = "bytes" if b"b" in prefix.split(b"'")[0].split(b'"')[0] else "str"
-            out.append(_NAMED_ANNOTATIONS.get(kind) or kind)
-            out.append("[")
+            out += (_RENAMED.get(kind, kind), "[")
             descend = True
         if descend and cursor.goto_first_child():
             parents.append(node.type)
@@ -144,8 +149,7 @@ def _structure(cursor, source: bytes) -> list[str]:
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 return out
-            above = parents.pop()
-            if above != "parenthesized_expression" and above not in _NAMED_ANNOTATIONS or _NAMED_ANNOTATIONS.get(above):
+            if parents.pop() not in _TRANSPARENT:
                 out.append("]")
 
 

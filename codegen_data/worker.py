@@ -97,11 +97,12 @@ def _stop_soon(_signum: int, _frame: Any) -> None:
     _STOPPING.set()
 
 
-GC_THRESHOLDS = (10_000, 50, 50)
-"""The worker's collector thresholds (Python's are 700, 10, 10). An item allocates thousands of
-container objects (a program's modeled values and ASTs, sqlglot's trees), nearly all freed by their
-reference counts: at 700 the young generation was collected every few items, 3% of a program
-worker's CPU; at 10,000, a tenth of that. Cycles (sqlglot's parent links) still go, a few MB later."""
+GC_THRESHOLD = 10_000
+"""Allocations between two collections of the collector's young generation in a worker (Python's
+default is 700). An item allocates thousands of container objects (a program's modeled values,
+sqlglot's trees), nearly all freed by their reference counts: at 700 the young generation was
+collected every few items, 3% of a program worker's CPU; at 10,000, a tenth of that. Cycles
+(sqlglot's parent links) still go, a few MB later. The other thresholds stay Python's own."""
 
 
 def _settle_gc() -> None:
@@ -109,7 +110,7 @@ def _settle_gc() -> None:
     the collector's sight (``gc.freeze``), and the young generation is collected less often."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def serve(stdin: TextIO, stdout: TextIO) -> None:

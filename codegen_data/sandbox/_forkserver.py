@@ -1193,10 +1193,13 @@ class Child:
     def execute(self, request: dict, mode: str, *, last: bool, trusted: bool = False) -> None:
         """Load one program and make its calls; ``last``: nothing runs after it in this child.
 
-        Compiled as ``python`` compiles a script (no ``__future__`` flag of this module), or, for a
-        ``trusted`` (batched, generated) program, loaded from the code objects the client compiled
-        from the same sources, the program's and each call's (``compiled``: marshal, base64), so a
-        program run under two hash seeds is compiled once (see ``client._bytecode``)."""
+        Compiled as ``python`` compiles a script (no ``__future__`` flag of this module, asserts
+        kept), or, for a ``trusted`` (batched, generated) program, loaded from the code objects the
+        client compiled from the same sources, the program's and each call's (``compiled``: marshal,
+        base64), so a program run under two hash seeds is compiled once (see ``client._bytecode``).
+        Its calls were then compiled before it ran, so a program that changes how later code compiles
+        (warnings as errors, a lower recursion limit) does not reach its own calls: generated
+        programs do neither."""
         config, server = self.server.config, self.server
         limit = server.output_limit
         capture = server.capture
@@ -1210,7 +1213,7 @@ class Child:
         compiled = request.get("compiled") if trusted else None
         try:
             code, calls = marshal.loads(binascii.a2b_base64(compiled)) if compiled else \
-                (compile(request["code"], "<program>", "exec", dont_inherit=True), None)
+                (compile(request["code"], "<program>", "exec", dont_inherit=True, optimize=0), None)
             exec(code, module.__dict__)
         except BaseException as exc:
             _send({"k": "load", "ok": False, "stdout": capture.take(), "exception": _type_name(exc), "message": _message(exc)})
@@ -1336,7 +1339,7 @@ def _reads(path: str) -> bool:
 def call_code(entry: str, source: str):
     """A call of the program (``source``: the Python source of its arguments), compiled; the client
     compiles a batched program's calls with this same function (``client._bytecode``)."""
-    return compile(f"({entry})({source}\n)", "<input>", "eval", dont_inherit=True)
+    return compile(f"({entry})({source}\n)", "<input>", "eval", dont_inherit=True, optimize=0)
 
 
 def _raise_call_timeout(_signum, _frame):

@@ -490,7 +490,7 @@ def _bytecode(code: str, entry_point: str, inputs: tuple[str, ...]) -> str | Non
     largest cost there). Not for code objects with a set among their constants: marshal writes a set
     in this process's hash order, which could change the order the child's set iterates in."""
     try:
-        program = compile(code, "<program>", "exec", dont_inherit=True)
+        program = compile(code, "<program>", "exec", dont_inherit=True, optimize=0)  # as the child, whatever our -O
         calls = tuple(call_code(entry_point, source) for source in inputs)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None

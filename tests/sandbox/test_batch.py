@@ -153,6 +153,8 @@ def test_a_batch_child_loads_the_program_compiled_once_here(sandbox, monkeypatch
     request = {"op": "run", "mode": "call", "code": PROGRAMS[0][0], "entry": "f", "inputs": ["1"],
                "timeout": 5.0, "compiled": other}
     assert sandbox._request(request, 5.0)["calls"][0]["output"] == "2"  # only a batch child takes one
+    runs = {"op": "runs", "programs": [{key: value for key, value in request.items() if key != "op"}]}
+    assert sandbox._request(runs, 5.0)["calls"][0]["output"] == "2"
 
 
 def test_programs_are_compiled_as_python_compiles_a_script(sandbox):
@@ -166,3 +168,18 @@ def test_programs_are_compiled_as_python_compiles_a_script(sandbox):
     calls = ("def f(*x):\n    return x\n", "f", ["1, 'a'", "", "*'ab'", "undefined", "1 // 0"])
     unparsable = ("def f(*x):\n    return x\n", "f", ["1", "1,,"])
     assert sandbox.run_batch([sets, calls, unparsable]) == [sandbox.run(*p) for p in (sets, calls, unparsable)]
+
+
+def test_a_batch_keeps_asserts_whatever_the_optimization_of_its_caller():
+    """The child compiles without -O, so the client compiles for it the same way, even under -O."""
+    import subprocess
+    import sys
+
+    script = (
+        "from codegen_data.sandbox import Sandbox\n"
+        "program = ('def f(x):\\n    assert x > 0\\n    return x\\n', 'f', ['-1', '2'])\n"
+        "with Sandbox() as sandbox:\n"
+        "    batch, alone = sandbox.run_batch([program])[0], sandbox.run(*program)\n"
+        "assert batch == alone and batch.calls[0].exception == 'AssertionError', (batch, alone)\n"
+    )
+    subprocess.run([sys.executable, "-O", "-c", script], check=True, timeout=60)
