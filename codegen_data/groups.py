@@ -11,7 +11,6 @@ and a structure seen twice in a dataset is a structural duplicate.
 from __future__ import annotations
 
 import builtins
-import functools
 import hashlib
 import typing
 
@@ -34,20 +33,13 @@ def sql_structure_key(sql: str, tree: exp.Expression | None = None) -> str:
     import sqlglot  # here, not at the top: a worker of the program tasks never needs it
     from sqlglot import exp
 
-    duckdb = _duckdb()
+    from .sql.dialect import DUCKDB
+
     if tree is None or isinstance(tree, exp.Literal):
-        tree = sqlglot.parse_one(sql, read=duckdb)
+        tree = sqlglot.parse_one(sql, read=DUCKDB)
         if isinstance(tree, exp.Literal):  # nothing to mask around: the key of a lone placeholder
-            return _digest(duckdb.generate(exp.Placeholder()))
+            return _digest(DUCKDB.generate(exp.Placeholder()))
     return _digest(_masked_sql(tree))
-
-
-@functools.lru_cache(maxsize=None)
-def _duckdb():
-    """sqlglot's DuckDB dialect, one instance (naming it by its name makes a new one per render)."""
-    from sqlglot.dialects.duckdb import DuckDB
-
-    return DuckDB()
 
 
 def _masked_sql(tree: exp.Expression) -> str:
@@ -55,13 +47,15 @@ def _masked_sql(tree: exp.Expression) -> str:
     gives, without copying the tree (each literal is swapped for a placeholder, then put back)."""
     from sqlglot import exp
 
+    from .sql.dialect import DUCKDB
+
     swapped = []
     try:
         for literal in list(tree.find_all(exp.Literal)):
             placeholder = exp.Placeholder()
             literal.replace(placeholder)
             swapped.append((placeholder, literal))
-        return _duckdb().generate(tree, copy=False)
+        return DUCKDB.generate(tree, copy=False)
     finally:
         for placeholder, literal in reversed(swapped):
             placeholder.replace(literal)
@@ -105,7 +99,7 @@ def _structure(cursor, source: bytes) -> list[str]:
     """The pieces of the key, depth first: a named node is its type, then its children between
     ``[`` and ``]`` (or its text, quoted, when it has none); a token is quoted."""
     out: list[str] = []
-    names: dict[bytes, str] = {}
+    names: dict[str, str] = {}
     parents: list[str] = [""]  # the type of each node above the cursor's
     while True:
         node = cursor.node
@@ -119,11 +113,11 @@ def _structure(cursor, source: bytes) -> list[str]:
             elif not (kind == "->" and parent == "function_definition" or kind == ":" and parent in _ANNOTATED):
                 out.append(repr(kind))
         elif kind == "identifier":
-            text = source[node.start_byte:node.end_byte]
+            text = source[node.start_byte:node.end_byte].decode("utf-8")
             field = cursor.field_name
             if (field == "attribute" and parent == "attribute" or field == "name" and parent == "keyword_argument"
-                    or parent == "dotted_name" and parents[-2] in _IMPORTS or text.decode("utf-8") in _BUILTIN_NAMES):
-                out.append("$" + text.decode("utf-8"))
+                    or parent == "dotted_name" and parents[-2] in _IMPORTS or text in _BUILTIN_NAMES):
+                out.append("$" + text)
             else:
                 renamed = names.get(text)
                 if renamed is None:
