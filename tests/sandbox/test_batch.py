@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -172,9 +174,6 @@ def test_programs_are_compiled_as_python_compiles_a_script(sandbox):
 
 def test_a_batch_keeps_asserts_whatever_the_optimization_of_its_caller():
     """The child compiles without -O, so the client compiles for it the same way, even under -O."""
-    import subprocess
-    import sys
-
     script = (
         "from codegen_data.sandbox import Sandbox\n"
         "program = ('def f(x):\\n    assert x > 0\\n    return x\\n', 'f', ['-1', '2'])\n"
