@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Any, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from . import _deadlines
 from ._keyset import KeySet
@@ -113,7 +113,12 @@ def _settle_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def serve(stdin: TextIO, stdout: TextIO) -> None:
+def serve(stdin: TextIO, stdout: TextIO, *, ready: Callable[[], None] | None = None) -> None:
+    """Answer the protocol's messages on ``stdin`` until ``exit`` or its end. ``ready`` runs once the
+    tasks are built, before ``ready`` is said: the worker's :func:`main` settles its collector there
+    (:func:`_settle_gc`). A caller that serves in its own process, such as a test, passes nothing and
+    keeps its collector as it was (frozen there, every object then alive would stay out of the collector's
+    sight for the rest of that process, and DuckDB's bindings reported the ones it held as leaks at exit)."""
     tasks: dict[str, Task] = {}
     for line in stdin:
         message = json.loads(line)
@@ -123,7 +128,8 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
                 cls = get_task(spec["name"])
                 config = cls.config_class.from_dict(spec["name"], spec["config"])
                 tasks[spec["name"]] = cls(config, seed=spec["seed"], difficulty=spec["difficulty"])
-            _settle_gc()
+            if ready is not None:
+                ready()
             stdout.write('{"op": "ready"}\n')
         elif op == "kept":  # groups the run has kept: candidates in them need not run
             task = tasks[message["task"]]
@@ -147,7 +153,7 @@ def serve(stdin: TextIO, stdout: TextIO) -> None:
 def main() -> None:
     protocol = protocol_stream()
     signal.signal(signal.SIGTERM, _stop_soon)
-    serve(sys.stdin, protocol)
+    serve(sys.stdin, protocol, ready=_settle_gc)
     protocol.flush()
     # Stop what the tasks started (their sandbox servers, by their exit hooks), then leave without the
     # interpreter's teardown of every module and connection, which took 60-150 ms per worker while the

@@ -1,5 +1,6 @@
 """A worker that dies is replaced, the item it was on is rejected with a reason, and the run goes on."""
 
+import gc
 import os
 import signal
 
@@ -87,6 +88,14 @@ def test_only_a_batching_task_asks_for_a_chunk_long_silence():
     assert programs[1] == {"op": "batch", "n": 8} and [m["i"] for m in programs[2:-1]] == list(range(8))
     queries = _served("text_to_sql", 0, 3)
     assert all(m.get("op") != "batch" for m in queries) and [m["i"] for m in queries[1:-1]] == [0, 1, 2]
+
+
+def test_serving_in_a_process_of_ones_own_leaves_its_collector_alone():
+    """Only the worker's main freezes and retunes the collector; serving in this process (as the test
+    above does) must not: frozen, every object of the test session would stay out of its sight."""
+    frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
+    _served("py_output", 0, 2)
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (frozen, thresholds)
 
 
 def test_close_lets_every_worker_exit_by_itself_and_stop_its_sandbox_servers():
