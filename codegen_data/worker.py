@@ -114,11 +114,13 @@ def _settle_gc() -> None:
 
 
 def serve(stdin: TextIO, stdout: TextIO, *, ready: Callable[[], None] | None = None) -> None:
-    """Answer the protocol's messages on ``stdin`` until ``exit`` or its end. ``ready`` runs once the
-    tasks are built, before ``ready`` is said: the worker's :func:`main` settles its collector there
-    (:func:`_settle_gc`). A caller that serves in its own process, such as a test, passes nothing and
-    keeps its collector as it was (frozen there, every object then alive would stay out of the collector's
-    sight for the rest of that process, and DuckDB's bindings reported the ones it held as leaks at exit)."""
+    """Answer the protocol's messages on ``stdin`` until ``exit`` or its end.
+
+    ``ready()`` is called once the tasks are built, before the ``{"op": "ready"}`` answer: the worker's
+    :func:`main` settles its collector there (:func:`_settle_gc`). A caller serving in its own process,
+    such as a test, passes nothing and keeps its collector as it was (frozen there, every object then
+    alive would stay out of the collector's sight for the rest of that process; DuckDB's bindings
+    reported the ones they held as leaks at exit)."""
     tasks: dict[str, Task] = {}
     for line in stdin:
         message = json.loads(line)
