@@ -317,7 +317,8 @@ def export(directory: Path, fmt: str, out: Path) -> None:
               help="pass@k values to report [default: 1,5,10; a benchmark's own: 1,5 for CRUXEval, 1,10,100 for HumanEval].")
 @click.option("--workers", type=int, default=2, show_default=True, help="Scoring processes.")
 @click.option("--timeout", type=float, default=None,
-              help="Seconds one prediction may run [default: 2; a benchmark's own: 3].")
+              help="Seconds one prediction may run; one that runs out of time runs once more before it "
+                   "fails [default: 2; a benchmark's own: 3].")
 @click.option("--split", default=None, help="Score only this split of DIRECTORY [default: all].")
 @click.option("--benchmark", type=click.Choice(["cruxeval-output", "cruxeval-input", "humaneval"]), default=None,
               help="Score an existing benchmark instead of a codegen-data dataset (needs --data).")

@@ -17,7 +17,9 @@ programs and ``py_input`` calls in the program sandbox, ``sql_output`` tables an
 literals are compared as values. The scorers run in ``workers`` processes (``python -s -m
 codegen_data.evaluate worker``, a clean environment, killed at a deadline), never in this one; a
 prediction whose scoring process dies or stops answering fails (``execution_error`` / ``timeout``),
-the process is replaced and the run goes on. Work is handed out by database, and results are put
+the process is replaced and the run goes on. A prediction that runs out of time runs once more
+before ``timeout`` is its verdict (:data:`~codegen_data.scoring.TIMEOUT_ATTEMPTS`), so that a stall
+of the machine does not fail a right answer. Work is handed out by database, and results are put
 back by item and sample (memory addresses in error texts masked as ``0x?``), so the report is the
 same for any number of workers.
 
@@ -60,6 +62,7 @@ from typing import Any, TextIO
 
 from ._files import write_atomic
 from ._processes import HelperProcess, close_all, cpu_slots, protocol_stream
+from .scoring import TIMEOUT_ATTEMPTS
 from .task import ConfigError
 
 __all__ = [
@@ -458,8 +461,9 @@ class _ScoringProcess(HelperProcess):
         self.send({"op": "init", "timeout": timeout})
 
     def unit_seconds(self) -> float:
-        # Backstop only: the SQL runner and the sandbox enforce ``timeout`` themselves.
-        return 3 * self.timeout + 45.0 + (_START_SECONDS if self.fresh else 0.0)
+        # Backstop only: the SQL runner and the sandbox enforce ``timeout`` themselves, for each of
+        # the attempts of a prediction that runs out of time (the SQL runner waits 30 s more at most).
+        return TIMEOUT_ATTEMPTS * (self.timeout + 30.0) + 15.0 + (_START_SECONDS if self.fresh else 0.0)
 
     def start(self, units: list[_Unit], records: Sequence[dict[str, Any]]) -> None:
         self.pending = list(units)

@@ -14,7 +14,7 @@ from typing import Any
 from .answers import extract_answer
 from .registry import get_task
 
-__all__ = ["Scorer", "Verdict", "score", "FAILURES"]
+__all__ = ["Scorer", "Verdict", "score", "FAILURES", "TIMEOUT_ATTEMPTS"]
 
 FAILURES = {
     "no_answer": "the reply holds no answer",
@@ -24,6 +24,12 @@ FAILURES = {
     "wrong_answer": "the answer ran but its result differs from the reference",
 }
 """Why a prediction failed; the evaluator's reports use these names."""
+
+TIMEOUT_ATTEMPTS = 2
+"""How many times an answer runs before ``timeout`` is its verdict. A stall of the machine (suspended,
+swapping, its cores held by other work) can make a right answer miss its deadline, and a CI gate
+must not fail a model for it; running the answer once more, at once and alone, keeps such a stall
+out of the report, for the price of a second deadline on answers that really run too long."""
 
 
 @dataclass(frozen=True)
@@ -68,11 +74,17 @@ class Scorer:
         return self._sandbox
 
     def judge(self, record: dict[str, Any], answer: str) -> Verdict:
-        """The verdict on a raw model reply (the answer is extracted first)."""
+        """The verdict on a raw model reply (the answer is extracted first); an answer that runs out
+        of time is run again, up to :data:`TIMEOUT_ATTEMPTS` times in all."""
         extracted = extract_answer(answer, record.get("task"))
         if not extracted:
             return Verdict.fail("no_answer")
-        return get_task(record["task"]).score(record, extracted, self)
+        task = get_task(record["task"])
+        for _ in range(TIMEOUT_ATTEMPTS):
+            verdict = task.score(record, extracted, self)
+            if verdict.failure != "timeout":
+                break
+        return verdict
 
     def score(self, record: dict[str, Any], answer: str) -> float:
         return 1.0 if self.judge(record, answer).passed else 0.0

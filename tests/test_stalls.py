@@ -1,9 +1,12 @@
-"""A stalled machine does not change the data.
+"""A stalled machine does not change the data, nor a verdict.
 
 In the middle of a ``generate``, every child that runs generated programs is stopped (SIGSTOP) for
 three deadlines, as a suspended laptop, a swapping machine or a neighbour holding the cores would
 stall them. The sandbox counts the missed deadlines, the worker processes those items again, and the
 run writes the same bytes as one that was never stalled (see ``codegen_data._deadlines``).
+
+In evaluation, the child running a right answer is stopped past its deadline once: the answer runs
+again and passes (``codegen_data.scoring.TIMEOUT_ATTEMPTS``).
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from codegen_data import _deadlines
+from codegen_data.benchmarks import CheckRunner, Program
+from codegen_data.scoring import Scorer
 
 from .conftest import children, data_files
 
@@ -86,3 +94,47 @@ def test_a_stalled_machine_does_not_change_the_data(tmp_path):
     reasons = [json.loads(line)["reason"] for line in (stalled / "rejects.jsonl").read_text().splitlines()]
     assert not [reason for reason in reasons if "timeout" in reason or "killed" in reason]
     assert data_files(stalled) == data_files(plain)  # data, rejects, manifest and card
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+ANSWER_DEADLINE = 1.0
+NAP = "import time\ntime.sleep(0.2)\n"  # a right answer that runs long enough to be caught running
+SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "py-sample" / "data" / "test.jsonl"
+
+
+def stalled_once(run, seconds: float):
+    """``run()`` in a thread, while the first process to appear two levels below this one (a sandbox
+    server's child, running the answer) is stopped for ``seconds``: a machine that stalls once. The
+    result, and how many deadlines this process saw missed meanwhile."""
+    before = set(below(os.getpid(), 2))
+    missed = _deadlines.missed()
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(run)
+        end = time.monotonic() + 60
+        stopped = None
+        while stopped is None and time.monotonic() < end and not future.done():
+            stopped = next((pid for pid in below(os.getpid(), 2) if pid not in before and signalled(pid, signal.SIGSTOP)), None)
+            time.sleep(0.002)
+        if stopped is not None:
+            time.sleep(seconds)
+            signalled(stopped, signal.SIGCONT)  # killed at its deadline by now
+        return future.result(timeout=120), _deadlines.missed() - missed
+
+
+def test_a_right_answer_stalled_past_its_deadline_still_passes():
+    record = next(r for r in map(json.loads, SAMPLE.read_text(encoding="utf-8").splitlines()) if r["task"] == "py_synthesis")
+    with Scorer(timeout=ANSWER_DEADLINE) as scorer:
+        assert scorer.judge(record, record["answer"]).passed  # the sandbox is up: its next child is the answer's
+        verdict, missed = stalled_once(lambda: scorer.judge(record, NAP + record["answer"]), 2 * ANSWER_DEADLINE)
+    assert missed >= 1  # the first attempt was stopped past its deadline
+    assert verdict.passed, verdict
+
+
+def test_a_benchmark_check_stalled_past_its_deadline_runs_again():
+    program = Program(NAP + "def f(x):\n    return x * 2\n", "f", ("21",))
+    with CheckRunner(workers=1, timeout=ANSWER_DEADLINE) as runner:
+        assert runner.run([Program("def f(x):\n    return x\n", "f", ("1",))])[0].ok  # the sandbox is up
+        results, missed = stalled_once(lambda: runner.run([program]), 2 * ANSWER_DEADLINE)
+    assert missed >= 1
+    assert results[0].ok and results[0].calls[0].output == "42", results[0]

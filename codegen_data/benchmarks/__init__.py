@@ -26,7 +26,7 @@ from typing import Any
 from .._processes import cpu_slots
 from ..evaluate import ItemResult, build_report, write_report
 from ..sandbox import ProgramResult, Sandbox
-from ..scoring import Verdict
+from ..scoring import TIMEOUT_ATTEMPTS, Verdict
 from ..task import ConfigError
 
 __all__ = [
@@ -88,7 +88,9 @@ class CheckRunner:
 
     Each worker is a thread driving its own :class:`Sandbox` (a separate server process, so threads
     suffice), ``_CHUNK`` programs per request (one confined child each); identical programs (same
-    code, entry and inputs) run once and share their result.
+    code, entry and inputs) run once and share their result. A program that runs out of time runs
+    again, up to :data:`~codegen_data.scoring.TIMEOUT_ATTEMPTS` times in all (a stall of the machine
+    must not fail it).
     """
 
     def __init__(self, *, workers: int = 2, timeout: float = 3.0, memory_mb: int = 512, output_limit: int = 1_000_000,
@@ -126,9 +128,11 @@ class CheckRunner:
                 done = sandbox.run_many([(p.code, p.entry, list(p.inputs)) for p in chunk])
                 results.update(zip(chunk, done))
 
-        with ThreadPoolExecutor(workers) as pool:
-            for future in [pool.submit(drain, sandbox) for sandbox in self._sandboxes[:workers]]:
-                future.result()  # our own errors (a sandbox that cannot start) surface here
+        for _ in range(TIMEOUT_ATTEMPTS):  # a program that ran out of time runs again (see TIMEOUT_ATTEMPTS)
+            with ThreadPoolExecutor(workers) as pool:
+                for future in [pool.submit(drain, sandbox) for sandbox in self._sandboxes[:workers]]:
+                    future.result()  # our own errors (a sandbox that cannot start) surface here
+            pending = iter([program for program in unique if results[program].missed_deadline])
         return results
 
     def close(self) -> None:

@@ -87,6 +87,12 @@ class ProgramResult:
     def ok(self) -> bool:
         return self.status == "ok" and all(call.ok for call in self.calls)
 
+    @property
+    def missed_deadline(self) -> bool:
+        """It, or one of its calls, ran out of time or was killed: maybe the machine's doing (a stall),
+        not the program's."""
+        return self.status in _MISSED or any(call.status == "timeout" for call in self.calls)
+
 
 class Sandbox:
     """Runs untrusted Python programs in confined forks of a pre-warmed server.
@@ -525,7 +531,7 @@ def _program_result(reply: dict[str, Any], n: int) -> ProgramResult:
     if len(calls) != n:
         raise RuntimeError(f"sandbox server answered {len(calls)} calls for {n} inputs")
     result = ProgramResult(_status(reply["status"]), calls, reply.get("error"), reply.get("stdout") or "")
-    if result.status in _MISSED or any(call.status == "timeout" for call in calls):
+    if result.missed_deadline:
         _deadlines.miss()
     return result
 
