@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,10 +116,9 @@ class CheckRunner:
         while len(self._sandboxes) < workers:
             self._sandboxes.append(Sandbox(**self.options, cpu=cpus[len(self._sandboxes)]))
         results: dict[Program, ProgramResult] = {}
-        pending = iter(unique)
         lock = threading.Lock()
 
-        def drain(sandbox: Sandbox) -> None:
+        def drain(sandbox: Sandbox, pending: Iterator[Program]) -> None:
             while True:
                 with lock:
                     chunk = list(itertools.islice(pending, _CHUNK))
@@ -128,11 +127,15 @@ class CheckRunner:
                 done = sandbox.run_many([(p.code, p.entry, list(p.inputs)) for p in chunk])
                 results.update(zip(chunk, done))
 
-        for _ in range(TIMEOUT_ATTEMPTS):  # a program that ran out of time runs again (see TIMEOUT_ATTEMPTS)
+        todo = unique
+        for _ in range(TIMEOUT_ATTEMPTS):  # what ran out of time runs again (see TIMEOUT_ATTEMPTS)
+            pending = iter(todo)
             with ThreadPoolExecutor(workers) as pool:
-                for future in [pool.submit(drain, sandbox) for sandbox in self._sandboxes[:workers]]:
+                for future in [pool.submit(drain, sandbox, pending) for sandbox in self._sandboxes[:min(workers, len(todo))]]:
                     future.result()  # our own errors (a sandbox that cannot start) surface here
-            pending = iter([program for program in unique if results[program].missed_deadline])
+            todo = [program for program in todo if results[program].missed_deadline]
+            if not todo:
+                break
         return results
 
     def close(self) -> None:

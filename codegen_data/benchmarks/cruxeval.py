@@ -330,7 +330,7 @@ def compare_speed(
         "whole_run_checks_per_s": round(n_generations / whole, 1),
         "whole_run_distinct_checks_per_s": round(summary["checks"] / whole, 1),
         "distinct_checks_at_time_limit": len(slow),
-        "time_limit_floor_seconds": round(len(slow) * TIMEOUT * TIMEOUT_ATTEMPTS / workers, 1),  # each runs twice
+        "time_limit_floor_seconds": round(len(slow) * TIMEOUT * TIMEOUT_ATTEMPTS / workers, 1),  # each ran TIMEOUT_ATTEMPTS times
         "sample": n, "sample_runs": runs,
         "sample_sandbox_checks_per_s": round(n / sandbox_seconds, 1),
         "sample_subprocess_checks_per_s": round(n / plain_seconds, 1),

@@ -82,7 +82,8 @@ def engine_versions() -> dict[str, str]:
 def _version(package: str) -> str:
     """The package's ``__version__`` if it is imported already, else its installed version (read from
     its metadata: importing duckdb and sqlglot only to ask took 0.15 s at the end of a program run)."""
-    module = sys.modules.get(package.replace("-", "_"))
+    name = package.replace("-", "_")  # the module a distribution installs (tree-sitter-python: tree_sitter_python)
+    module = sys.modules.get(name)
     if module is not None and getattr(module, "__version__", None):
         return str(module.__version__)
     from importlib.metadata import PackageNotFoundError, version
@@ -90,7 +91,7 @@ def _version(package: str) -> str:
     try:
         return version(package)
     except PackageNotFoundError:
-        return str(getattr(importlib.import_module(package.replace("-", "_")), "__version__", "unknown"))
+        return str(getattr(importlib.import_module(name), "__version__", "unknown"))
 
 
 def file_sha256(path: Path) -> str:
