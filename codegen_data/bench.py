@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TARGETS", "bench_table", "run_bench", "targets"]
+__all__ = ["TARGETS", "bench_table", "run_bench", "structure_yield", "structures_table", "targets"]
 
 EXTERNAL_CRUXEVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "external" / "cruxeval"
 """Where CRUXEval's data and CodeLlama's published generations live in this workspace."""
@@ -303,13 +303,111 @@ def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
             stderr = _run_script(_RSS_WRAPPER, tmp, args, stream="stderr")
             seconds = time.perf_counter() - start
             report = json.loads(stderr.strip().splitlines()[-1])
+            made = _candidates(tmp / f"{task}-n{n}", task)
             row["sizes"].append({
                 "task": task, "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
                 "exit": report["exit"], "workers_seen": report.get("workers_seen"), "seconds": round(seconds, 1),
-                "samples_per_s": round(n / seconds, 1) if seconds else None,
+                "samples_per_s": round(n / seconds, 1) if seconds else None, **made,
                 "command": f"{Path(sys.executable).name} -m codegen_data " + " ".join(args[:-1]) + " DIR",
             })
     return row
+
+
+# Runs in a fresh `python -I`: the groups of candidates k, k + W, k + 2W, ... of a task (generated and
+# keyed, never run), one line each ("" for a candidate the generator itself rejected).
+_STRUCTURES = """
+import sys
+from codegen_data.registry import get_task
+from codegen_data.task import Reject
+name, first, step, stop, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+cls = get_task(name)
+task = cls(cls.config_class(), seed=0)
+with open(path, "w", encoding="utf-8") as out:
+    for index in range(first, stop, step):
+        candidate = task.generate(index)
+        group = None if isinstance(candidate, Reject) else task.group_of(candidate)
+        out.write((group or "") + "\\n")
+"""
+
+
+def structure_yield(task: str, candidates: int, *, workers: int = 2) -> dict[str, Any]:
+    """How many distinct structures (record groups) the first ``candidates`` candidates of ``task``
+    have (seed 0, default config), at 1, 2 and 5 times each power of ten: what a run of a given size
+    must draw, since a candidate whose structure a kept record has is dropped. The candidates are
+    generated and keyed, not run (the ``workers`` processes take every ``workers``-th index), so for a
+    task that rejects some candidates only after running them (SQL's checks) the kept count is lower
+    still. Each distinct structure is held in memory: this is a planning tool, not a generation run."""
+    from .registry import get_task
+    from .task import Task
+
+    cls = get_task(task)  # an unknown task fails here, before any process starts
+    if cls.group_of is Task.group_of:
+        raise ValueError(f"{task} does not tell a candidate's structure before running it")
+    if candidates < 1 or workers < 1:
+        raise ValueError("candidates and workers must be at least 1")
+    marks = sorted({m * 10**e for e in range(2, len(str(candidates))) for m in (1, 2, 5) if m * 10**e <= candidates} | {candidates})
+    with tempfile.TemporaryDirectory(prefix="codegen-structures-") as tmp:
+        script = Path(tmp) / "structures.py"
+        script.write_text(_STRUCTURES, encoding="utf-8")
+        paths = [Path(tmp) / f"{k}.txt" for k in range(workers)]
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-I", str(script), task, str(k), str(workers), str(candidates), str(path)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for k, path in enumerate(paths)]
+        errors = [proc.communicate()[1] for proc in procs]
+        seconds = time.perf_counter() - start
+        for proc, error in zip(procs, errors):
+            if proc.returncode != 0:
+                raise RuntimeError(f"structure count failed ({proc.returncode}): {error.strip().splitlines()[-1] if error.strip() else ''}")
+        seen: set[str] = set()
+        curve: list[dict[str, Any]] = []
+        needed: dict[str, int] = {}
+        files = [path.open(encoding="utf-8") for path in paths]
+        try:
+            previous = (0, 0)
+            for index in range(candidates):
+                group = files[index % workers].readline().rstrip("\n")
+                if group and group not in seen:
+                    seen.add(group)
+                    if len(seen) in _NEEDED:
+                        needed[str(len(seen))] = index + 1
+                if index + 1 in marks:
+                    n, distinct = index + 1, len(seen)
+                    curve.append({"candidates": n, "distinct": distinct, "share": round(distinct / n, 3),
+                                  "marginal": round((distinct - previous[1]) / (n - previous[0]), 3)})
+                    previous = (n, distinct)
+        finally:
+            for f in files:
+                f.close()
+    return {"task": task, "candidates": candidates, "workers": workers, "seconds": round(seconds, 1), "curve": curve,
+            "candidates_for": needed,
+            "what": "distinct structure keys among the first N candidates (seed 0, default config), generated "
+                    "and keyed but not run; marginal: the share of new ones since the previous line",
+            "command": f"codegen-data bench --structures {task}:{candidates}"}
+
+
+_NEEDED = frozenset({10**3, 10**4, 10**5, 10**6, 10**7})
+
+
+def structures_table(result: dict[str, Any]) -> str:
+    """A plain-text table of :func:`structure_yield`'s curve."""
+    lines = [f"distinct structures among the first {result['candidates']} candidates of {result['task']} "
+             f"({result['seconds']} s, {result['workers']} processes)", "",
+             f"{'candidates':>12}  {'distinct':>10}  {'share':>6}  {'marginal':>8}"]
+    for point in result["curve"]:
+        lines.append(f"{point['candidates']:>12}  {point['distinct']:>10}  {point['share']:>6.3f}  {point['marginal']:>8.3f}")
+    if result["candidates_for"]:
+        lines += ["", "candidates drawn to reach: " + ", ".join(f"{int(d):,} structures: {n:,}" for d, n in result["candidates_for"].items())]
+    lines += ["", result["what"]]
+    return "\n".join(lines)
+
+
+def _candidates(out: Path, task: str) -> dict[str, int]:
+    """How many candidates a run drew to keep its records, and how many of those repeated the
+    structure of a kept record (from its manifest): the share of repeats grows with the run."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tasks"][task]
+    rejected = manifest["rejected"]
+    return {"candidates": manifest["kept"] + sum(rejected.values()), "duplicates": rejected.get("duplicate_structure", 0)}
 
 
 def _run_script(source: str, tmp: Path, args: list[str], *, stream: str = "stdout") -> str:
@@ -354,7 +452,8 @@ def bench_table(results: dict[str, Any]) -> str:
     for size in results["memory"]["sizes"]:
         rows.append((f"peak RSS generate {size['task']} n={size['n']}", f"main {size['main_mb']} MB",
                      f"largest worker {size['workers_max_mb']} MB",
-                     f"{size['seconds']} s ({size.get('samples_per_s')} samples/s, 2 workers)"))
+                     f"{size['seconds']} s ({size.get('samples_per_s')} samples/s, 2 workers)"
+                     + (f", {size['candidates']} candidates ({size['duplicates']} repeats)" if "candidates" in size else "")))
     scaling = results["scaling"]
     rows.append(("speedup 1 -> 2 workers", f"sql {scaling['sql']}x", f"py_output {scaling['programs']}x", ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(4)]

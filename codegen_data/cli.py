@@ -392,7 +392,10 @@ def compare(base: Path, new: Path, max_drop: float, fmt: str) -> None:
 @click.option("--quick", is_flag=True, help="Small sizes (about a minute and a half here) instead of the full run.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the numbers as JSON to this file.")
-def bench(quick: bool, json_path: Path | None) -> None:
+@click.option("--structures", "structures", default=None, metavar="TASK:N",
+              help="Instead of the benchmark: count the distinct structures among TASK's first N candidates "
+                   "(generated, not run, on 2 processes), i.e. how many candidates a run of a given size draws.")
+def bench(quick: bool, json_path: Path | None, structures: str | None) -> None:
     """Measure throughput (SQL, programs, CRUXEval-style checks), peak memory and scaling on this machine.
 
     Each row puts our number beside its floor or baseline measured in the same run (DuckDB alone; one
@@ -403,10 +406,22 @@ def bench(quick: bool, json_path: Path | None) -> None:
     """
     import json
 
-    from .bench import bench_table, run_bench
+    from .bench import bench_table, run_bench, structure_yield, structures_table
 
-    results = run_bench(quick=quick)
-    click.echo(bench_table(results))
+    if structures is not None:
+        task, sep, count = structures.rpartition(":")
+        if not sep or not task or not count.isdigit() or int(count) < 1:
+            raise _usage(f"--structures takes TASK:N with N a positive whole number, got {structures!r}")
+        if quick:
+            raise _usage("--structures and --quick are two different measurements; give one")
+        try:
+            results = structure_yield(task, int(count))
+        except (ConfigError, ValueError) as exc:
+            raise _usage(str(exc)) from None
+        click.echo(structures_table(results))
+    else:
+        results = run_bench(quick=quick)
+        click.echo(bench_table(results))
     if json_path is not None:
         try:
             json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -29,6 +29,7 @@ def test_quick_bench_at_tiny_scale_has_every_row():
     assert [s["task"] for s in sizes] == ["text_to_sql"] * 2 + ["py_output"] * 2
     assert sizes[0]["n"] < sizes[1]["n"] and sizes[2]["n"] < sizes[3]["n"]
     assert all(s["exit"] == 0 and s["main_mb"] > 0 and s["workers_max_mb"] > 0 and s["workers_seen"] == 2 for s in sizes)
+    assert all(s["candidates"] >= s["n"] + s["duplicates"] for s in sizes)  # read from each run's manifest
     table = bench_table(results)
     assert "text_to_sql" in table and "py_output" in table and "peak RSS" in table
     assert f"sqlglot {results['machine']['engines']['sqlglot']} ({results['machine']['sqlglot_build']})" in table
@@ -95,3 +96,35 @@ def test_sizes_scale_down_but_stay_usable():
     tiny = _scaled(SIZES[True], 0.01)
     assert tiny["sql"] == 5 and tiny["memory_sql"] == (5, 10) and tiny["memory_programs"] == (10, 50)
     assert _scaled(SIZES[False], 1.0)["crux_items"] is None  # full mode: the whole benchmark
+
+
+def test_structure_counts_match_what_a_run_keeps(tmp_path):
+    """The counting processes generate and key exactly the candidates a run draws: a py_output run
+    keeps each candidate whose structure is new (programs are rejected for nothing else at this size),
+    so its n-th record comes from the candidate at which the count reaches n, whatever the number of
+    counting processes."""
+    from codegen_data.bench import structure_yield, structures_table
+    from codegen_data.pipeline import plan_generation, run_generation
+
+    summary = run_generation(plan_generation(["py_output"], n=120, seed=0), tmp_path / "out", workers=2)
+    assert summary.rejected.keys() <= {"duplicate_structure"}
+    drawn = summary.candidates
+    at_end = structure_yield("py_output", drawn, workers=2)
+    assert at_end["curve"][-1] == {**at_end["curve"][-1], "candidates": drawn, "distinct": 120}
+    assert structure_yield("py_output", drawn - 1, workers=3)["curve"][-1]["distinct"] == 119
+    kept = [json.loads(line)["group"] for line in (tmp_path / "out" / "data" / "test.jsonl").read_text().splitlines()]
+    assert len(set(kept)) == 120
+    points = at_end["curve"]
+    assert [p["candidates"] for p in points] == sorted({100, drawn})
+    assert all(0 < p["share"] <= 1 and 0 <= p["marginal"] <= 1 for p in points)
+    assert "distinct structures among the first" in structures_table(at_end)
+
+
+def test_bench_structures_refuses_a_bad_spec_in_one_line():
+    from click.testing import CliRunner
+
+    from codegen_data.cli import main
+
+    for spec, message in [("py_output", "TASK:N"), ("py_output:0", "TASK:N"), ("nosuch:10", "unknown task 'nosuch'")]:
+        result = CliRunner().invoke(main, ["bench", "--structures", spec])
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
