@@ -79,7 +79,10 @@ def test_kill_9_at_random_moments_then_resume_gives_the_same_bytes(tmp_path, ref
 def test_ctrl_c_exits_promptly_says_how_to_resume_and_loses_nothing(tmp_path, reference):
     ref, seconds = reference
     out = tmp_path / "ds"
-    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal sends it: SIGINT handled as by default, even where this suite was started
+    # without job control in the background (`cmd &` in a script), which starts it ignored, inherited.
+    proc = subprocess.Popen(command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     shards = out / ".partial" / "shards"
     while time.monotonic() < deadline and not (shards.exists() and any(shards.rglob("*.jsonl"))):
