@@ -13,9 +13,12 @@
   the data.
 - ``memory``: peak RSS of ``python -m codegen_data generate`` at two sizes each of ``text_to_sql``
   and ``py_output`` (the 100,000-sample run is programs: SQL at that size would not fit the 15 minutes),
-  and each run's samples/s over its whole command (start-up included): the rate at scale, for
-  estimating bigger datasets.
+  and each run's samples/s over its whole command (start-up included) and the candidates it drew
+  (with how many repeated a kept structure): the rate at scale, for estimating bigger datasets.
 - ``scaling``: speedup from 1 to 2 workers, from the first two rows.
+
+``structure_yield(task, n)`` (``bench --structures``) is a separate measurement: the distinct
+structures among a task's first ``n`` candidates, i.e. how many candidates a run of a given size draws.
 
 No number here is asserted anywhere: they describe one machine at one moment.
 """
@@ -298,12 +301,13 @@ def _memory_row(tasks: dict[str, tuple[int, ...]], tmp: Path) -> dict[str, Any]:
     }
     for task, sizes in tasks.items():
         for n in sizes:
-            args = ["generate", task, "-n", str(n), "--seed", "0", "--workers", "2", "-o", str(tmp / f"{task}-n{n}")]
+            out = tmp / f"{task}-n{n}"
+            args = ["generate", task, "-n", str(n), "--seed", "0", "--workers", "2", "-o", str(out)]
             start = time.perf_counter()
             stderr = _run_script(_RSS_WRAPPER, tmp, args, stream="stderr")
             seconds = time.perf_counter() - start
             report = json.loads(stderr.strip().splitlines()[-1])
-            made = _candidates(tmp / f"{task}-n{n}", task)
+            made = _candidates(out, task)
             row["sizes"].append({
                 "task": task, "n": n, "main_mb": round(report["main_kb"] / 1024, 1), "workers_max_mb": round(report["children_kb"] / 1024, 1),
                 "exit": report["exit"], "workers_seen": report.get("workers_seen"), "seconds": round(seconds, 1),
@@ -330,9 +334,13 @@ with open(path, "w", encoding="utf-8") as out:
 """
 
 
+_NEEDED = frozenset({10**3, 10**4, 10**5, 10**6, 10**7})
+"""Structure counts at which :func:`structure_yield` notes how many candidates it took to reach them."""
+
+
 def structure_yield(task: str, candidates: int, *, workers: int = 2) -> dict[str, Any]:
     """How many distinct structures (record groups) the first ``candidates`` candidates of ``task``
-    have (seed 0, default config), at 1, 2 and 5 times each power of ten: what a run of a given size
+    have (seed 0, default config), at 100, 200, 500, 1,000, ... and at ``candidates``: what a run of a given size
     must draw, since a candidate whose structure a kept record has is dropped. The candidates are
     generated and keyed, not run (the ``workers`` processes take every ``workers``-th index), so for a
     task that rejects some candidates only after running them (SQL's checks) the kept count is lower
@@ -384,9 +392,6 @@ def structure_yield(task: str, candidates: int, *, workers: int = 2) -> dict[str
             "what": "distinct structure keys among the first N candidates (seed 0, default config), generated "
                     "and keyed but not run; marginal: the share of new ones since the previous line",
             "command": f"codegen-data bench --structures {task}:{candidates}"}
-
-
-_NEEDED = frozenset({10**3, 10**4, 10**5, 10**6, 10**7})
 
 
 def structures_table(result: dict[str, Any]) -> str:
