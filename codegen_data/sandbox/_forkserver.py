@@ -59,7 +59,6 @@ import select
 import signal
 import stat
 import sys
-import tempfile
 import time
 import types
 
@@ -215,9 +214,7 @@ def _enter_namespaces(setup: dict, disk_mb: int, disabled: bool) -> tuple[str, s
     except OSError as exc:
         reason = "disabled" if disabled else f"unshare refused: {_reason(exc)}"
         setup["network_namespace"] = setup["readonly_filesystem"] = setup["hidden_processes"] = reason
-        base = tempfile.mkdtemp(prefix="codegen-sandbox-")
-        os.chmod(base, 0o711)
-        return base, base
+        return _host_workroot()
     setup["network_namespace"] = True
     try:
         mount = libc.mount
@@ -227,9 +224,7 @@ def _enter_namespaces(setup: dict, disk_mb: int, disabled: bool) -> tuple[str, s
         _c(mount(b"sandbox", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options))
     except OSError as exc:
         setup["readonly_filesystem"] = setup["hidden_processes"] = f"mount refused: {_reason(exc)}"
-        base = tempfile.mkdtemp(prefix="codegen-sandbox-")
-        os.chmod(base, 0o711)
-        return base, base
+        return _host_workroot()
     failed = []
     for point, options in _mounts():
         if point == "/tmp" or "ro" in options.split(","):
@@ -372,6 +367,20 @@ def _landlock_rules() -> list[_PathBeneath]:
 # ---------------------------------------------------------------- the server
 
 
+def _host_workroot() -> tuple[str, str]:
+    """Without a mount namespace, work dirs go in a directory of ours under the host's temp dir.
+
+    ``tempfile`` is imported here only: it imports ``shutil``, and ``shutil`` imports ``zlib``, ``bz2``
+    and ``lzma`` with their shared libraries: 26 more memory mappings, which every fork copies and
+    every child's exit unmaps. Without them a check costs about 6% less CPU (CRUXEval's), 10% less
+    for a trivial one (medians of runs side by side)."""
+    import tempfile
+
+    base = tempfile.mkdtemp(prefix="codegen-sandbox-")
+    os.chmod(base, 0o711)
+    return base, base
+
+
 class Server:
     """Forks one confined child per program; whatever a child needs is prepared here, once."""
 
@@ -407,7 +416,8 @@ class Server:
         os.environ.clear()
         os.environ.update(PATH="/usr/bin:/bin", LANG="C.UTF-8", PYTHONHASHSEED=str(config["hash_seed"]),
                           HOME=self.workdir, TMPDIR=self.workdir)
-        tempfile.tempdir = self.workdir
+        if "tempfile" in sys.modules:  # it saw the host's temp dir (see _host_workroot); a child's is TMPDIR
+            sys.modules["tempfile"].tempdir = self.workdir
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write raises OSError(EFBIG) instead
         self.limits = [
             (resource.RLIMIT_AS, (config["memory_mb"] << 20,) * 2),

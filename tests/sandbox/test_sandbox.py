@@ -260,6 +260,21 @@ def test_writing_inside_the_work_dir_works(sandbox):
     assert outputs(sandbox.run("import os\ndef f(): return os.listdir('.')", "f", [""])) == ["[]"]
 
 
+@pytest.mark.parametrize("disabled", [(), ("namespaces",)])
+def test_a_programs_temp_dir_is_its_work_dir(disabled):
+    # The server imports tempfile only when it must make its work root on the host (no mount
+    # namespace), and then tempfile has already cached the host's temp dir: children must not get it.
+    code = "import os, tempfile\ndef f():\n    return tempfile.gettempdir() == os.getcwd(), os.path.dirname(tempfile.mkstemp()[1]) == os.getcwd()\n"
+    with Sandbox(timeout=5.0, disable_layers=disabled) as sandbox:
+        assert outputs(sandbox.run(code, "f", [""])) == ["(True, True)"]
+
+
+def test_children_start_without_the_archive_modules(sandbox):
+    # shutil (through tempfile) would bring zlib, bz2 and lzma and their libraries into every fork
+    code = "import sys\ndef f():\n    return sorted({'tempfile', 'shutil', 'zlib', 'bz2', 'lzma'} & set(sys.modules))\n"
+    assert outputs(sandbox.run(code, "f", [""])) == ["[]"]
+
+
 def test_big_files_are_refused(sandbox):
     result = sandbox.run("def f():\n    open('big', 'wb').write(b'x' * (2 << 20))\n", "f", [""])
     assert (result.calls[0].status, result.calls[0].exception) == ("error", "OSError")
