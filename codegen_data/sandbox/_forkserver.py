@@ -80,6 +80,7 @@ PRELOAD = (
     "queue", "random", "re", "reprlib", "shlex", "signal", "socket", "statistics", "string", "struct",
     "subprocess", "textwrap", "threading", "time", "timeit", "tokenize", "traceback", "types", "typing",
     "unicodedata", "uuid", "warnings", "weakref", "zlib", "_strptime", "mmap", "pickle", "secrets", "zoneinfo",
+    "shutil", "tempfile",
     "encodings.ascii", "encodings.latin_1", "encodings.utf_16", "encodings.utf_32", "encodings.utf_8_sig",
     "encodings.cp1252", "encodings.cp437", "encodings.idna", "encodings.punycode", "encodings.unicode_escape",
     "encodings.raw_unicode_escape", "encodings.hex_codec", "encodings.base64_codec", "encodings.rot_13",

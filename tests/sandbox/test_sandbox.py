@@ -413,7 +413,8 @@ def test_reachable_checks_every_directory_above():
         assert _reachable(inner, 65534, 65534) is False
 
 
-@pytest.mark.parametrize("on_demand, preloaded", [(True, ["typing"]), (False, ["typing", "difflib", "encodings.cp437"])])
+@pytest.mark.parametrize("on_demand, preloaded", [(True, ["typing"]),
+                                                   (False, ["difflib", "encodings.cp437", "lzma", "tempfile", "typing"])])
 def test_without_imports_on_demand_every_module_is_preloaded(on_demand, preloaded):
     """Where a child could not import on demand (no /proc/self/fd to reach a standard library its
     uid cannot read), a server of the default preload imports every module and codec instead."""
@@ -424,6 +425,6 @@ def test_without_imports_on_demand_every_module_is_preloaded(on_demand, preloade
 
     probe = (f"import sys; sys.path.insert(0, {str(SERVER_SCRIPT.parent)!r}); import _forkserver\n"
              f"_forkserver._preload(None, {on_demand})\n"
-             "print(sorted(m for m in ('typing', 'difflib', 'encodings.cp437') if m in sys.modules))")
+             "print(sorted(m for m in ('typing', 'difflib', 'encodings.cp437', 'tempfile', 'lzma') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-s", "-S", "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == repr(sorted(preloaded))
