@@ -353,7 +353,7 @@ def structure_yield(task: str, candidates: int, *, workers: int = 2) -> dict[str
         raise ValueError(f"{task} does not tell a candidate's structure before running it")
     if candidates < 1 or workers < 1:
         raise ValueError("candidates and workers must be at least 1")
-    marks = sorted({m * 10**e for e in range(2, len(str(candidates))) for m in (1, 2, 5) if m * 10**e <= candidates} | {candidates})
+    marks = frozenset({m * 10**e for e in range(2, len(str(candidates))) for m in (1, 2, 5) if m * 10**e <= candidates} | {candidates})
     with tempfile.TemporaryDirectory(prefix="codegen-structures-") as tmp:
         script = Path(tmp) / "structures.py"
         script.write_text(_STRUCTURES, encoding="utf-8")
