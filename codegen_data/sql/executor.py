@@ -45,7 +45,7 @@ from .schema import Database
 from .scripts import load_duckdb, load_sqlite
 
 __all__ = ["QueryResult", "DuckDBSandbox", "DuckDBSession", "SQLiteSession", "hardened_duckdb", "DUCKDB_HARDENING",
-           "UNOPTIMIZED_MAX_TABLE_ROWS"]
+           "UNOPTIMIZED_MAX_TABLE_ROWS", "optimizer_is_a_setting", "optimizes"]
 
 DUCKDB_HARDENING: dict[str, Any] = {
     "enable_external_access": False,
@@ -88,14 +88,39 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
 
 
+def optimizer_is_a_setting() -> bool:
+    """Whether this DuckDB turns its optimizer off with the ``enable_optimizer`` setting (DuckDB 2.0 and
+    later: fixed when the connection opens, then locked with the rest). Before 2.0 there is no such
+    setting, only ``PRAGMA disable_optimizer``, which holds for the one connection (or cursor) that
+    runs it, and which ``lock_configuration`` does not lock: there only the statements a session
+    accepts (one SELECT) keep it off."""
+    return int(duckdb.__version__.split(".")[0]) >= 2
+
+
+_NO_OPTIMIZER = "PRAGMA disable_optimizer"
+"""What turns the optimizer off for one connection or cursor where it is not a setting (DuckDB < 2.0)."""
+
+
+def optimizes(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether DuckDB plans this connection's (or cursor's) statements with its optimizer, read off
+    a plan rather than a setting, so on any version: the optimizer drops a filter that is always true."""
+    plan = con.execute("EXPLAIN SELECT * FROM range(3) WHERE 1 = 1").fetchall()
+    return "FILTER" not in " ".join(str(value) for row in plan for value in row).upper()
+
+
 def hardened_duckdb(*, memory_limit_mb: int = 256, optimizer: bool = True) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB connection with :data:`DUCKDB_HARDENING` applied and locked
-    (``optimizer=False``: DuckDB's query optimizer off as well, see :class:`DuckDBSandbox`)."""
+    (``optimizer=False``: DuckDB's query optimizer off as well, see :class:`DuckDBSandbox`; before
+    DuckDB 2.0 for this connection only, so its cursors must turn it off too)."""
     config = dict(DUCKDB_HARDENING)
     config["memory_limit"] = f"{int(memory_limit_mb)}MB"
-    if not optimizer:
+    setting = not optimizer and optimizer_is_a_setting()
+    if setting:
         config["enable_optimizer"] = False
-    return duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(":memory:", config=config)
+    if not optimizer and not setting:
+        con.execute(_NO_OPTIMIZER)
+    return con
 
 
 _READ_ONLY_STATEMENTS = {"SELECT"}
@@ -185,6 +210,8 @@ class DuckDBSandbox:
 
     def __init__(self, *, memory_limit_mb: int = 256, optimizer: bool = True):
         self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb, optimizer=optimizer)
+        # Before DuckDB 2.0 a cursor starts with the optimizer on, whatever its connection's pragma said.
+        self._cursor_setup = [_NO_OPTIMIZER] if not optimizer and not optimizer_is_a_setting() else []
         self._schemas = 0
         self.last_parsed: tuple[str, list[Any]] | None = None  # (sql, its statements): see DuckDBSession.run
 
@@ -196,6 +223,7 @@ class DuckDBSandbox:
         cursor.execute(";\n".join([  # one call: half the time of two
             _statement("CREATE SCHEMA :name", name=exp.to_identifier(name)),
             _statement("SET search_path = :path", path=exp.Literal.string(name)),
+            *self._cursor_setup,
         ]))
         return cursor, name
 

@@ -52,12 +52,14 @@ def test_generation_plans_without_the_optimizer_over_small_tables_only_and_scori
     turns it off only while no table may have more than UNOPTIMIZED_MAX_TABLE_ROWS rows, and scoring
     a model's SQL (connections of their own) always keeps it."""
     from codegen_data.registry import get_task
-    from codegen_data.sql.executor import UNOPTIMIZED_MAX_TABLE_ROWS
+    from codegen_data.sql.executor import UNOPTIMIZED_MAX_TABLE_ROWS, optimizes
 
     def optimizer(cache: SessionCache, spec: DatabaseSpec) -> bool:
         sessions = cache.get(spec)
         sessions.load({"customers"})
-        return sessions.duckdb.run("SELECT current_setting('enable_optimizer')").rows[0][0]
+        both = {optimizes(sessions.duckdb.con), optimizes(sessions.duckdb_shuffled.con)}  # two cursors
+        assert len(both) == 1
+        return both.pop()
 
     cls = get_task("text_to_sql")
     for max_rows, expected in ((60, False), (UNOPTIMIZED_MAX_TABLE_ROWS, False), (UNOPTIMIZED_MAX_TABLE_ROWS + 1, True)):
