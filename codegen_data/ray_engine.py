@@ -9,14 +9,21 @@ fixed hash seed, per-item deadlines, a crash costing one candidate), and writes 
 reads the shards back in index order and applies the duplicate filter and quotas as the local engine
 does; on a cluster, ``OUT`` must be on storage every node can write (NFS, a shared volume).
 
+As locally, a candidate whose structure the run has already kept is not run: the driver appends each
+group it keeps to ``OUT/.partial/raw/kept-<run>.jsonl`` (flushed before each shard is submitted), and
+a shard tells its worker the groups added since that worker last read the file. A shard that has
+not heard of a group yet runs its candidates in vain, never wrongly: the driver decides every
+outcome. A Ray worker process keeps one worker subprocess, for the run it last served.
+
 Ray is an optional dependency: ``pip install 'codegen-data[ray]'``.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ._files import write_atomic
 from .pool import Chunk
@@ -24,7 +31,8 @@ from .task import ConfigError
 
 __all__ = ["RayPool", "connect", "shard_path"]
 
-_POOLS: dict[str, Any] = {}  # per Ray worker process: init message -> its WorkerPool
+_POOL: dict[str, Any] = {}  # per Ray worker process: the run it last served (its key) -> its WorkerPool
+_HEARD: dict[str, int] = {}  # per Ray worker process: bytes of the run's kept-groups file its worker was told
 
 
 def connect(address: str | None) -> Any:
@@ -64,20 +72,55 @@ def shard_path(raw_dir: Path, chunk: Chunk) -> Path:
     return raw_dir / chunk.task / f"{chunk.start:09d}.jsonl"
 
 
-def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, stop: int, path: str) -> str:
-    """Inside a Ray worker: run one shard through this process's worker subprocess, write its file."""
+def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, stop: int, path: str,
+               kept: str | None = None) -> str:
+    """Inside a Ray worker: run one shard through this process's worker subprocess, write its file.
+    ``kept`` is the run's kept-groups file (one JSON ``[task, group]`` line per group the driver kept)."""
     from .pool import WorkerPool
 
-    key = json.dumps([init, deadline], sort_keys=True)
-    pool = _POOLS.get(key)
-    if pool is None:
-        pool = _POOLS[key] = WorkerPool(1, init, item_deadline=deadline)
+    key = json.dumps([init, deadline, kept], sort_keys=True)
+    pool = _POOL.get(key)
+    if pool is None:  # a new run: the worker of the last one (and the groups it heard) goes
+        for old in _POOL.values():
+            old.close()
+        _POOL.clear()
+        _HEARD.clear()
+        pool = _POOL[key] = WorkerPool(1, init, item_deadline=deadline)
+    if kept is not None:
+        _tell_kept(pool, kept)
     chunks = iter([Chunk(task, start, stop)])
     lines = sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, "".join(json.dumps(message, ensure_ascii=False) + "\n" for message in lines).encode("utf-8"))
     return path
+
+
+def _tell_kept(pool: Any, kept: str) -> None:
+    """Tell ``pool``'s worker the groups appended to ``kept`` since it was last told. Only what reads
+    as whole lines counts; the rest (a line still being written, or on shared storage, a stretch not
+    yet visible from this node) is read again by the next shard: hearing less only costs time."""
+    offset = _HEARD.get(kept, 0)
+    try:
+        with open(kept, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except OSError:
+        return
+    groups: list[tuple[str, str]] = []
+    end = 0
+    for line in data.splitlines(keepends=True):
+        try:
+            task, group = json.loads(line) if line.endswith(b"\n") else (None, None)
+        except ValueError:
+            task = group = None
+        if not isinstance(task, str) or not isinstance(group, str):
+            break
+        groups.append((task, group))
+        end += len(line)
+    if groups:
+        pool.announce_earlier(groups)
+        _HEARD[kept] = offset + end
 
 
 class RayPool:
@@ -95,6 +138,18 @@ class RayPool:
         )
         self.capacity = max(2, 2 * int(self.ray.cluster_resources().get("CPU", 1)))
         self._in_flight: dict[Any, Chunk] = {}
+        self.raw_dir.mkdir(parents=True, exist_ok=True)
+        self.kept_path = self.raw_dir / f"kept-{uuid.uuid4().hex}.jsonl"  # this run's alone
+        self._kept = self.kept_path.open("w", encoding="utf-8")
+
+    def announce(self, task: str, group: str) -> None:
+        """The run kept a record of ``group``: shards submitted from now on skip its candidates."""
+        self._kept.write(json.dumps([task, group], ensure_ascii=False) + "\n")
+
+    def announce_earlier(self, groups: Iterable[tuple[str, str]]) -> None:
+        """``(task, group)`` pairs a resumed run kept before: every shard hears them."""
+        for task, group in groups:
+            self.announce(task, group)
 
     def run(self, next_chunk: Callable[[], Chunk | None]) -> Iterator[dict[str, Any]]:
         """Yield outcome messages until ``next_chunk`` returns None and every shard has been read."""
@@ -108,7 +163,9 @@ class RayPool:
                 if path.exists():  # written by an earlier, interrupted run of the same plan
                     yield from self._read(path)
                     continue
-                ref = self._remote.remote(self.init_message, self.item_deadline, chunk.task, chunk.start, chunk.stop, str(path))
+                self._kept.flush()  # the groups kept so far reach this shard
+                ref = self._remote.remote(self.init_message, self.item_deadline, chunk.task, chunk.start, chunk.stop, str(path),
+                                          str(self.kept_path))
                 self._in_flight[ref] = chunk
             if not self._in_flight:
                 return
@@ -132,6 +189,7 @@ class RayPool:
         for ref in self._in_flight:
             self.ray.cancel(ref, force=True)
         self._in_flight.clear()
+        self._forget_kept()
 
     def close(self) -> None:
         """Shards still running (the run stopped before needing them) finish, and their files go."""
@@ -141,6 +199,12 @@ class RayPool:
         for chunk in self._in_flight.values():
             shard_path(self.raw_dir, chunk).unlink(missing_ok=True)
         self._in_flight.clear()
+        self._forget_kept()
+
+    def _forget_kept(self) -> None:
+        """The kept-groups file is this run's alone: a resumed run announces its groups afresh."""
+        self._kept.close()
+        self.kept_path.unlink(missing_ok=True)
 
 
 # --- evaluation --------------------------------------------------------------------------------------

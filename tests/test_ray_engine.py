@@ -54,6 +54,67 @@ def test_ray_resumes_an_interrupted_run(tmp_path, local_ray):
     assert files(out) == files(reference)
 
 
+def test_ray_shards_skip_the_groups_the_run_kept_and_a_new_run_starts_afresh(tmp_path, local_ray):
+    """As locally, a shard does not run a candidate whose structure the run kept: its worker hears the
+    kept groups (through the run's kept-groups file) and answers its own duplicate reject. A worker's
+    groups belong to its run: the next run's shards run every candidate again."""
+    from codegen_data.pool import Chunk
+    from codegen_data.ray_engine import RayPool
+
+    init = {"op": "init", "tasks": [{"name": "py_output", "config": {}, "seed": 3, "difficulty": "mixed"}]}
+
+    def run(pool):
+        chunks = iter([Chunk("py_output", 0, 64)])
+        return sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
+
+    def group(message):
+        return (message.get("record") or message["reject"]).get("group")
+
+    pool = RayPool(init, item_deadline=60, raw_dir=tmp_path / "raw", chunk_size=64)
+    first = run(pool)
+    kept = {message["record"]["group"] for message in first if "record" in message}
+    assert len(kept) >= 30
+    for name in sorted(kept):
+        pool.announce("py_output", name)
+    again = run(pool)
+    assert [m["i"] for m in again] == [m["i"] for m in first] == list(range(64))
+    for before, after in zip(first, again):
+        if group(before) in kept:
+            assert after["reject"]["reason"] == "duplicate_structure", after
+            assert after["reject"]["detail"] == "same group as a kept record"  # the worker's, not run
+        else:
+            assert after == before
+    pool.close()
+    assert not pool.kept_path.exists()
+    fresh = RayPool(init, item_deadline=60, raw_dir=tmp_path / "raw", chunk_size=64)
+    assert run(fresh) == first
+    fresh.close()
+
+
+def test_a_shard_hears_only_whole_lines_of_the_kept_groups_and_reads_the_rest_later(tmp_path):
+    """A line still being written, or a stretch of shared storage not yet visible (zeros), stops the
+    reading there; the next shard reads on from the same place."""
+    from codegen_data import ray_engine
+
+    class Heard:
+        def __init__(self):
+            self.groups = []
+
+        def announce_earlier(self, groups):
+            self.groups.extend(groups)
+
+    kept = tmp_path / "kept.jsonl"
+    kept.write_bytes(b'["t", "g1"]\n["t", "g2"]\n\x00\x00\x00\n["t", "g4"]\n["t", "g5')
+    worker = Heard()
+    ray_engine._tell_kept(worker, str(kept))
+    assert worker.groups == [("t", "g1"), ("t", "g2")]
+    kept.write_bytes(b'["t", "g1"]\n["t", "g2"]\n["t", "g3"]\n["t", "g4"]\n["t", "g5"]\n')
+    ray_engine._tell_kept(worker, str(kept))
+    assert worker.groups == [("t", f"g{k}") for k in range(1, 6)]
+    ray_engine._tell_kept(worker, str(tmp_path / "gone.jsonl"))  # a finished run's file: nothing to hear
+    assert len(worker.groups) == 5
+
+
 def test_an_unreachable_cluster_is_a_one_line_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "codegen_data", "generate", "py_output", "-n", "3", "-o", str(tmp_path / "x"),
                            "--engine", "ray", "--ray-address", "127.0.0.1:1"], capture_output=True, text=True, timeout=300)
