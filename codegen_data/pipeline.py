@@ -337,10 +337,10 @@ def ordered_outcomes(
     size = getattr(pool, "chunk_size", CHUNK)
     announce = None if plan.keep_duplicates else getattr(pool, "announce", None)
     earlier = getattr(pool, "announce_earlier", None)
-    if announce is not None and earlier is not None:
-        earlier(dedup.kept_groups())  # a resumed run's workers skip the groups it kept before, too
-    messages = pool.run(next_chunk)
+    messages = pool.run(next_chunk)  # a generator: nothing starts before the first message is asked for
     try:
+        if announce is not None and earlier is not None:
+            earlier(dedup.kept_groups())  # a resumed run's workers skip the groups it kept before, too
         for message in messages:
             yield from in_order(message)
             if all(s.finished or s.exhausted and s.emitted >= s.next_index for s in states.values()):

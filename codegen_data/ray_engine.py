@@ -13,7 +13,9 @@ As locally, a candidate whose structure the run has already kept is not run: the
 group it keeps to ``OUT/.partial/raw/kept-<run>.jsonl`` (flushed before each shard is submitted), and
 a shard tells its worker the groups added since that worker last read the file. A shard that has
 not heard of a group yet runs its candidates in vain, never wrongly: the driver decides every
-outcome. A Ray worker process keeps one worker subprocess, for the run it last served.
+outcome. A Ray worker process keeps one worker subprocess, for the run it last served. A resumed run
+reuses an interrupted one's shard files, unless their worker skipped candidates (for groups that
+run kept, which this one may not keep again): such a shard runs anew.
 
 Ray is an optional dependency: ``pip install 'codegen-data[ray]'``.
 """
@@ -27,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ._files import write_atomic
 from .pool import Chunk
-from .task import ConfigError
+from .task import DUPLICATE_STRUCTURE, ConfigError
 
 __all__ = ["RayPool", "connect", "shard_path"]
 
@@ -97,30 +99,37 @@ def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, sto
 
 
 def _tell_kept(pool: Any, kept: str) -> None:
-    """Tell ``pool``'s worker the groups appended to ``kept`` since it was last told. Only what reads
-    as whole lines counts; the rest (a line still being written, or on shared storage, a stretch not
-    yet visible from this node) is read again by the next shard: hearing less only costs time."""
+    """Tell ``pool``'s worker the groups appended to ``kept`` since it was last told, streamed (a
+    resumed run's file may hold millions). Only what reads as whole lines counts; the rest (a line
+    still being written, or on shared storage, a stretch not yet visible from this node) is read
+    again by the next shard: hearing less only costs time."""
     offset = _HEARD.get(kept, 0)
     try:
-        with open(kept, "rb") as f:
-            f.seek(offset)
-            data = f.read()
+        f = open(kept, "rb")
     except OSError:
         return
-    groups: list[tuple[str, str]] = []
-    end = 0
-    for line in data.splitlines(keepends=True):
-        try:
-            task, group = json.loads(line) if line.endswith(b"\n") else (None, None)
-        except ValueError:
-            task = group = None
-        if not isinstance(task, str) or not isinstance(group, str):
-            break
-        groups.append((task, group))
-        end += len(line)
-    if groups:
-        pool.announce_earlier(groups)
-        _HEARD[kept] = offset + end
+    with f:
+        f.seek(offset)
+        heard = [offset]
+
+        def groups() -> Iterator[tuple[str, str]]:
+            for line in f:
+                try:
+                    task, group = json.loads(line) if line.endswith(b"\n") else (None, None)
+                except (ValueError, TypeError):
+                    return
+                if not isinstance(task, str) or not isinstance(group, str):
+                    return
+                yield task, group
+                heard[0] += len(line)
+
+        pool.announce_earlier(groups())
+    _HEARD[kept] = heard[0]
+
+
+def _skipped_by_a_worker(message: dict[str, Any]) -> bool:
+    """A worker's own duplicate reject: it skipped the candidate for a group it heard the run kept."""
+    return message.get("reject", {}).get("reason") == DUPLICATE_STRUCTURE
 
 
 class RayPool:
@@ -139,6 +148,8 @@ class RayPool:
         self.capacity = max(2, 2 * int(self.ray.cluster_resources().get("CPU", 1)))
         self._in_flight: dict[Any, Chunk] = {}
         self.raw_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.raw_dir.glob("kept-*.jsonl"):  # an interrupted run's, never closed
+            stale.unlink(missing_ok=True)
         self.kept_path = self.raw_dir / f"kept-{uuid.uuid4().hex}.jsonl"  # this run's alone
         self._kept = self.kept_path.open("w", encoding="utf-8")
 
@@ -161,8 +172,12 @@ class RayPool:
                     break
                 path = shard_path(self.raw_dir, chunk)
                 if path.exists():  # written by an earlier, interrupted run of the same plan
-                    yield from self._read(path)
-                    continue
+                    reused = self._read(path)
+                    if not any(map(_skipped_by_a_worker, reused)):
+                        yield from reused
+                        continue
+                    # Its skips stand for groups that run kept, which this one may not keep again
+                    # (a candidate that timed out there may pass here): the shard runs anew.
                 self._kept.flush()  # the groups kept so far reach this shard
                 ref = self._remote.remote(self.init_message, self.item_deadline, chunk.task, chunk.start, chunk.stop, str(path),
                                           str(self.kept_path))
@@ -179,11 +194,11 @@ class RayPool:
                 yield from self._read(path)
 
     @staticmethod
-    def _read(path: Path) -> Iterator[dict[str, Any]]:
+    def _read(path: Path) -> list[dict[str, Any]]:
         with path.open(encoding="utf-8") as f:
             messages = [json.loads(line) for line in f]
         path.unlink()  # its outcomes now belong to the driver (and reach a committed shard)
-        yield from messages
+        return messages
 
     def kill(self) -> None:
         for ref in self._in_flight:
@@ -203,8 +218,10 @@ class RayPool:
 
     def _forget_kept(self) -> None:
         """The kept-groups file is this run's alone: a resumed run announces its groups afresh."""
-        self._kept.close()
-        self.kept_path.unlink(missing_ok=True)
+        try:
+            self._kept.close()
+        finally:
+            self.kept_path.unlink(missing_ok=True)
 
 
 # --- evaluation --------------------------------------------------------------------------------------

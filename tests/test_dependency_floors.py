@@ -72,8 +72,9 @@ def _floors() -> dict[str, str]:
 
 
 def _same(version: str, floor: str) -> bool:  # "1.4" is "1.4.0"
-    pad = lambda v: [int(x) for x in v.split(".")] + [0] * (3 - v.count(".") - 1)  # noqa: E731
-    return pad(version) == pad(floor)
+    from packaging.version import Version
+
+    return Version(version) == Version(floor)
 
 
 @pytest.mark.slow
@@ -93,6 +94,9 @@ def test_the_oldest_dependencies_we_accept_make_the_same_items(tmp_path):
             capture_output=True, text=True, timeout=600,
         )
         if pip.returncode != 0:
+            if "No matching distribution" in pip.stderr or "Could not find a version" in pip.stderr:
+                pytest.fail(f"{dist}=={floor} (the floor in pyproject.toml) has no release installable on this "
+                            f"Python: {pip.stderr.strip()[-300:]}")
             pytest.skip(f"cannot install {dist}=={floor} from the package registry: {pip.stderr.strip()[-300:]}")
     # Every floor at once (the oldest environment accepted), and each floor beside the newest of the rest
     # (tree-sitter's floor must load the newest tree-sitter-python's grammar).

@@ -34,6 +34,29 @@ def test_ray_and_local_engines_write_the_same_bytes(tmp_path, local_ray):
     assert not (on_ray / ".partial").exists()
 
 
+def test_ray_shards_skip_what_the_run_kept_and_the_bytes_stay_the_same(tmp_path, local_ray, monkeypatch):
+    """The driver tells later shards the groups it kept; their workers skip those candidates (as
+    local workers do), and the data is still the local engine's."""
+    from codegen_data import ray_engine
+
+    skipped = []  # candidates the shards' workers did not run: the run had kept their groups
+    read = ray_engine.RayPool._read
+
+    def counting(path):
+        messages = read(path)
+        skipped.extend(m["i"] for m in messages if ray_engine._skipped_by_a_worker(m))
+        return messages
+
+    monkeypatch.setattr(ray_engine.RayPool, "_read", staticmethod(counting))
+    plan = plan_generation(["py_output"], n=1200, seed=7)
+    local, on_ray = tmp_path / "local", tmp_path / "ray"
+    run_generation(plan, local, workers=2)
+    run_generation(plan, on_ray, engine="ray")
+    assert files(local) == files(on_ray)
+    assert len(skipped) >= 20, len(skipped)
+    assert not list((on_ray / ".partial").glob("**/kept-*.jsonl")) and not (on_ray / ".partial").exists()
+
+
 def test_ray_resumes_an_interrupted_run(tmp_path, local_ray):
     """Shards committed by a local run are picked up by a Ray run (and the bytes still match)."""
     plan = plan_generation(["py_output"], n=200, seed=2)
@@ -89,6 +112,35 @@ def test_ray_shards_skip_the_groups_the_run_kept_and_a_new_run_starts_afresh(tmp
     fresh = RayPool(init, item_deadline=60, raw_dir=tmp_path / "raw", chunk_size=64)
     assert run(fresh) == first
     fresh.close()
+
+
+def test_a_leftover_shard_with_a_workers_skips_runs_anew(tmp_path, local_ray):
+    """An interrupted run's shard file is reused on resume, unless its worker skipped candidates:
+    those skips stand for groups that run kept, which the resumed run may not keep again."""
+    import json
+
+    from codegen_data.pool import Chunk
+    from codegen_data.ray_engine import RayPool, shard_path
+
+    init = {"op": "init", "tasks": [{"name": "py_output", "config": {}, "seed": 3, "difficulty": "mixed"}]}
+    pool = RayPool(init, item_deadline=60, raw_dir=tmp_path / "raw", chunk_size=16)
+
+    def run(start):
+        chunks = iter([Chunk("py_output", start, start + 16)])
+        return sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
+
+    real = run(0)
+    leftover = [dict(m) for m in real]
+    leftover[3] = {"task": "py_output", "i": 3, "reject": {"reason": "duplicate_structure", "detail": "same group as a kept record",
+                                                          "candidate": {"group": "g"}, "group": "g"}}
+    plain = [{**m, "marker": True} for m in real]  # a leftover without skips is taken as it is
+    for start, messages in ((0, leftover), (16, [{**m, "i": m["i"] + 16} for m in plain])):
+        path = shard_path(tmp_path / "raw", Chunk("py_output", start, start + 16))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    assert run(0) == real
+    assert all(m.get("marker") for m in run(16))
+    pool.close()
 
 
 def test_a_shard_hears_only_whole_lines_of_the_kept_groups_and_reads_the_rest_later(tmp_path):

@@ -45,7 +45,7 @@ from .schema import Database
 from .scripts import load_duckdb, load_sqlite
 
 __all__ = ["QueryResult", "DuckDBSandbox", "DuckDBSession", "SQLiteSession", "hardened_duckdb", "DUCKDB_HARDENING",
-           "UNOPTIMIZED_MAX_TABLE_ROWS", "optimizer_is_a_setting", "optimizes"]
+           "UNOPTIMIZED_MAX_TABLE_ROWS", "optimizes"]
 
 DUCKDB_HARDENING: dict[str, Any] = {
     "enable_external_access": False,
@@ -88,15 +88,6 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
 
 
-def optimizer_is_a_setting() -> bool:
-    """Whether this DuckDB turns its optimizer off with the ``enable_optimizer`` setting (DuckDB 2.0 and
-    later: fixed when the connection opens, then locked with the rest). Before 2.0 there is no such
-    setting, only ``PRAGMA disable_optimizer``, which holds for the one connection (or cursor) that
-    runs it, and which ``lock_configuration`` does not lock: there only the statements a session
-    accepts (one SELECT) keep it off."""
-    return int(duckdb.__version__.split(".")[0]) >= 2
-
-
 _NO_OPTIMIZER = "PRAGMA disable_optimizer"
 """What turns the optimizer off for one connection or cursor where it is not a setting (DuckDB < 2.0)."""
 
@@ -109,17 +100,24 @@ def optimizes(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def hardened_duckdb(*, memory_limit_mb: int = 256, optimizer: bool = True) -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory DuckDB connection with :data:`DUCKDB_HARDENING` applied and locked
-    (``optimizer=False``: DuckDB's query optimizer off as well, see :class:`DuckDBSandbox`; before
-    DuckDB 2.0 for this connection only, so its cursors must turn it off too)."""
+    """A fresh in-memory DuckDB connection with :data:`DUCKDB_HARDENING` applied and locked.
+
+    ``optimizer=False`` turns DuckDB's query optimizer off as well (see :class:`DuckDBSandbox`):
+    DuckDB 2.0 has an ``enable_optimizer`` setting, fixed here and locked with the rest; before 2.0
+    there is only ``PRAGMA disable_optimizer``, which holds for this connection alone (its cursors
+    start with the optimizer on) and which ``lock_configuration`` does not lock, so there only the
+    statements a session accepts (one SELECT) keep it off."""
     config = dict(DUCKDB_HARDENING)
     config["memory_limit"] = f"{int(memory_limit_mb)}MB"
-    setting = not optimizer and optimizer_is_a_setting()
-    if setting:
-        config["enable_optimizer"] = False
+    if optimizer:
+        return duckdb.connect(":memory:", config=config)
+    try:
+        return duckdb.connect(":memory:", config={**config, "enable_optimizer": False})
+    except duckdb.Error as exc:
+        if "enable_optimizer" not in str(exc):
+            raise
     con = duckdb.connect(":memory:", config=config)
-    if not optimizer and not setting:
-        con.execute(_NO_OPTIMIZER)
+    con.execute(_NO_OPTIMIZER)
     return con
 
 
@@ -211,7 +209,7 @@ class DuckDBSandbox:
     def __init__(self, *, memory_limit_mb: int = 256, optimizer: bool = True):
         self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb, optimizer=optimizer)
         # Before DuckDB 2.0 a cursor starts with the optimizer on, whatever its connection's pragma said.
-        self._cursor_setup = [_NO_OPTIMIZER] if not optimizer and not optimizer_is_a_setting() else []
+        self._cursor_setup = [_NO_OPTIMIZER] if not optimizer and optimizes(self.con.cursor()) else []
         self._schemas = 0
         self.last_parsed: tuple[str, list[Any]] | None = None  # (sql, its statements): see DuckDBSession.run
 
