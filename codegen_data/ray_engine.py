@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -33,8 +34,17 @@ from .task import DUPLICATE_STRUCTURE, ConfigError
 
 __all__ = ["RayPool", "connect", "shard_path"]
 
-_POOL: dict[str, Any] = {}  # per Ray worker process: the run it last served (its key) -> its WorkerPool
-_HEARD: dict[str, int] = {}  # per Ray worker process: bytes of the run's kept-groups file its worker was told
+@dataclass
+class _Served:
+    """What a Ray worker process keeps for the run it last served: that run's worker subprocess, and
+    how much of the run's kept-groups file the worker has been told (bytes)."""
+
+    key: str
+    pool: Any
+    heard: int = 0
+
+
+_SERVED: _Served | None = None
 
 
 def connect(address: str | None) -> Any:
@@ -74,57 +84,50 @@ def shard_path(raw_dir: Path, chunk: Chunk) -> Path:
     return raw_dir / chunk.task / f"{chunk.start:09d}.jsonl"
 
 
-def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, stop: int, path: str,
-               kept: str | None = None) -> str:
+def _run_shard(init: dict[str, Any], deadline: float, task: str, start: int, stop: int, path: str, kept: str) -> str:
     """Inside a Ray worker: run one shard through this process's worker subprocess, write its file.
     ``kept`` is the run's kept-groups file (one JSON ``[task, group]`` line per group the driver kept)."""
+    global _SERVED
     from .pool import WorkerPool
 
     key = json.dumps([init, deadline, kept], sort_keys=True)
-    pool = _POOL.get(key)
-    if pool is None:  # a new run: the worker of the last one (and the groups it heard) goes
-        for old in _POOL.values():
-            old.close()
-        _POOL.clear()
-        _HEARD.clear()
-        pool = _POOL[key] = WorkerPool(1, init, item_deadline=deadline)
-    if kept is not None:
-        _tell_kept(pool, kept)
+    if _SERVED is None or _SERVED.key != key:  # a new run: the last one's worker (and what it heard) goes
+        if _SERVED is not None:
+            _SERVED.pool.close()
+        _SERVED = _Served(key, WorkerPool(1, init, item_deadline=deadline))
+    _tell_kept(_SERVED, kept)
     chunks = iter([Chunk(task, start, stop)])
-    lines = sorted(pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
+    lines = sorted(_SERVED.pool.run(lambda: next(chunks, None)), key=lambda message: message["i"])
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, "".join(json.dumps(message, ensure_ascii=False) + "\n" for message in lines).encode("utf-8"))
     return path
 
 
-def _tell_kept(pool: Any, kept: str) -> None:
-    """Tell ``pool``'s worker the groups appended to ``kept`` since it was last told, streamed (a
+def _tell_kept(served: _Served, kept: str) -> None:
+    """Tell ``served``'s worker the groups appended to ``kept`` since it was last told, streamed (a
     resumed run's file may hold millions). Only what reads as whole lines counts; the rest (a line
     still being written, or on shared storage, a stretch not yet visible from this node) is read
     again by the next shard: hearing less only costs time."""
-    offset = _HEARD.get(kept, 0)
     try:
         f = open(kept, "rb")
     except OSError:
         return
+
+    def groups() -> Iterator[tuple[str, str]]:
+        for line in f:
+            try:
+                task, group = json.loads(line) if line.endswith(b"\n") else (None, None)
+            except (ValueError, TypeError):
+                return
+            if not isinstance(task, str) or not isinstance(group, str):
+                return
+            yield task, group
+            served.heard += len(line)
+
     with f:
-        f.seek(offset)
-        heard = [offset]
-
-        def groups() -> Iterator[tuple[str, str]]:
-            for line in f:
-                try:
-                    task, group = json.loads(line) if line.endswith(b"\n") else (None, None)
-                except (ValueError, TypeError):
-                    return
-                if not isinstance(task, str) or not isinstance(group, str):
-                    return
-                yield task, group
-                heard[0] += len(line)
-
-        pool.announce_earlier(groups())
-    _HEARD[kept] = heard[0]
+        f.seek(served.heard)
+        served.pool.announce_earlier(groups())
 
 
 def _skipped_by_a_worker(message: dict[str, Any]) -> bool:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-_RUNTIME = ("duckdb", "sqlglot", "tree-sitter", "tree-sitter-python", "click")
 _MODULES = {"duckdb": "duckdb", "sqlglot": "sqlglot", "tree-sitter": "tree_sitter",
-            "tree-sitter-python": "tree_sitter_python", "click": "click"}
+            "tree-sitter-python": "tree_sitter_python", "click": "click"}  # distribution -> module
+_RUNTIME = tuple(_MODULES)
 
 _ITEMS = """
 import json, sys

@@ -158,12 +158,13 @@ def test_a_shard_hears_only_whole_lines_of_the_kept_groups_and_reads_the_rest_la
     kept = tmp_path / "kept.jsonl"
     kept.write_bytes(b'["t", "g1"]\n["t", "g2"]\n\x00\x00\x00\n["t", "g4"]\n["t", "g5')
     worker = Heard()
-    ray_engine._tell_kept(worker, str(kept))
+    served = ray_engine._Served("run", worker)
+    ray_engine._tell_kept(served, str(kept))
     assert worker.groups == [("t", "g1"), ("t", "g2")]
     kept.write_bytes(b'["t", "g1"]\n["t", "g2"]\n["t", "g3"]\n["t", "g4"]\n["t", "g5"]\n')
-    ray_engine._tell_kept(worker, str(kept))
+    ray_engine._tell_kept(served, str(kept))
     assert worker.groups == [("t", f"g{k}") for k in range(1, 6)]
-    ray_engine._tell_kept(worker, str(tmp_path / "gone.jsonl"))  # a finished run's file: nothing to hear
+    ray_engine._tell_kept(served, str(tmp_path / "gone.jsonl"))  # a finished run's file: nothing to hear
     assert len(worker.groups) == 5
 
 

@@ -209,7 +209,14 @@ class DuckDBSandbox:
     def __init__(self, *, memory_limit_mb: int = 256, optimizer: bool = True):
         self.con = hardened_duckdb(memory_limit_mb=memory_limit_mb, optimizer=optimizer)
         # Before DuckDB 2.0 a cursor starts with the optimizer on, whatever its connection's pragma said.
-        self._cursor_setup = [_NO_OPTIMIZER] if not optimizer and optimizes(self.con.cursor()) else []
+        self._cursor_setup: list[str] = []
+        if not optimizer:
+            probe = self.con.cursor()
+            try:
+                if optimizes(probe):
+                    self._cursor_setup.append(_NO_OPTIMIZER)
+            finally:
+                probe.close()
         self._schemas = 0
         self.last_parsed: tuple[str, list[Any]] | None = None  # (sql, its statements): see DuckDBSession.run
 
