@@ -10,7 +10,6 @@ and a structure seen twice in a dataset is a structural duplicate.
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import typing
 
@@ -61,7 +60,30 @@ def _masked_sql(tree: exp.Expression) -> str:
             placeholder.replace(literal)
 
 
-_BUILTIN_NAMES = frozenset(vars(builtins))  # len, sorted, ...: part of the structure, never renamed
+# Part of the structure, never renamed: len, sorted, ValueError, ... A fixed list, not ``vars(builtins)``,
+# so the key is the same on every Python (3.10 lacks ExceptionGroup, 3.12 PythonFinalizationError), with or
+# without ``site`` (which adds exit, help, ...), and wherever something adds to builtins (IPython's
+# ``display``, gettext's ``_``). These are Python 3.13's builtins, a superset of 3.10-3.12's.
+_BUILTIN_NAMES = frozenset("""
+    ArithmeticError AssertionError AttributeError BaseException BaseExceptionGroup BlockingIOError
+    BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError ConnectionError
+    ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError Ellipsis EncodingWarning
+    EnvironmentError Exception ExceptionGroup False FileExistsError FileNotFoundError FloatingPointError
+    FutureWarning GeneratorExit IOError ImportError ImportWarning IndentationError IndexError
+    InterruptedError IsADirectoryError KeyError KeyboardInterrupt LookupError MemoryError
+    ModuleNotFoundError NameError None NotADirectoryError NotImplemented NotImplementedError OSError
+    OverflowError PendingDeprecationWarning PermissionError ProcessLookupError PythonFinalizationError
+    RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration
+    StopIteration SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError True TypeError
+    UnboundLocalError UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError
+    UnicodeWarning UserWarning ValueError Warning ZeroDivisionError _IncompleteInputError
+    __build_class__ __debug__ __doc__ __import__ __loader__ __name__ __package__ __spec__ abs aiter all
+    anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex
+    copyright credits delattr dict dir divmod enumerate eval exec exit filter float format frozenset
+    getattr globals hasattr hash help hex id input int isinstance issubclass iter len license list
+    locals map max memoryview min next object oct open ord pow print property quit range repr reversed
+    round set setattr slice sorted staticmethod str sum super tuple type vars zip
+""".split())
 
 # Tokens the tree's shape already says. Every other token stays: operators, keywords, and ``:``, which
 # tells ``a[1:]`` from ``a[:1]``; so does a comma in a subscript, where it makes a tuple (``a[1,]``).

@@ -128,3 +128,26 @@ def test_the_key_of_a_program_is_pinned():
         "            total += len(str(x))\n    return total\n"
     )
     assert python_structure_key(code) == "5b894f41d57ae1f9"
+
+
+def test_builtin_names_are_a_fixed_list_not_this_interpreters_builtins():
+    """Which names count as builtins is the same on every Python 3.10+, with or without ``site``, and
+    whatever a host adds to ``builtins`` before the key is computed (IPython's ``display``, gettext's ``_``)."""
+    import subprocess
+    import sys
+
+    script = (
+        f"import sys\nsys.path[:0] = {sys.path!r}\n"  # -S leaves out site-packages too
+        "import builtins\n"
+        "builtins.display = print\n"
+        "builtins._ = str\n"
+        "from codegen_data.groups import python_structure_key as k\n"
+        "print(k('display(x)\\n_ = 1\\n'), k('show(x)\\nv = 1\\n'), k('ExceptionGroup(x)\\nhelp(x)\\n'),"
+        " k('Problem(x)\\nhelp(x)\\n'), k('ExceptionGroup(x)\\nquestion(x)\\n'))\n"
+    )
+    # -S: no site, so no help, exit, quit, ... among the interpreter's builtins
+    out = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    added, plain, kept, renamed_class, renamed_help = out
+    assert added == plain  # names a host added to builtins are renamed like any other
+    assert kept != renamed_class and kept != renamed_help  # ExceptionGroup and help stay builtins
+    assert kept == python_structure_key("ExceptionGroup(y)\nhelp(y)\n")  # as in this process
