@@ -11,11 +11,17 @@ CRUXEval's own harness (``evaluation/utils_general.py``) fails an input predicti
 an output prediction containing ``f(<input>)``, then runs ``f"{code}\\nassert {output} == {prediction}"``
 with a 3 s limit: a prediction is any Python expression, evaluated after ``code`` is loaded (so
 ``'a' * 3`` or ``f('x')`` count). We keep those rules but never let the expected output into the
-sandbox: the program there loads ``code`` and returns the prediction's value, and the comparison
-``output == value`` happens here on ``repr``-parsed literals, so a program that forges its own report
-can only report a value it computed. Two differences from CRUXEval, both on answers no honest model
-writes: a prediction that changes the check's shape (``x or True``, ``a == b``) is refused, and a
-value that is not plain data (an object whose ``__eq__`` always says yes) fails. As in CRUXEval,
+sandbox: in output mode the program there loads ``code`` and returns the prediction's value, and the
+comparison ``output == value`` happens here on ``repr``-parsed literals, so a program that forges its
+own report can only report a value it computed. In input mode that is not enough, as the expected
+output is known to whoever writes the prediction: the prediction ``f(<arguments>)`` runs in a first
+program that returns its arguments, parsed here as plain data, and a second program with none of the
+prediction's code calls ``f`` on them (:mod:`codegen_data.py.arguments`). Three differences from
+CRUXEval, all on answers no honest model writes: a prediction that changes the check's shape
+(``x or True``, ``a == b``) is refused, an input prediction must be a call of ``f`` (CRUXEval
+accepts any expression containing ``f(``; all 7,837 of Code Llama's input generations that parse are
+such calls), and a value or argument that is not plain data (an object whose ``__eq__`` always says
+yes) fails. As in CRUXEval,
 ``x, "text"`` makes ``"text"`` the assert's message, and passes when ``x`` is right.
 """
 
@@ -35,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..evaluate import ItemResult
+from ..py.arguments import ENTRY, arguments_source, collector, literal
 from ..scoring import TIMEOUT_ATTEMPTS, Verdict
 from ..task import ConfigError
 from . import CheckRunner, Program, item_result, report_of, verdict_of_failure
@@ -67,50 +74,6 @@ class CruxItem:
     separable: bool
 
 
-class _NotLiteral(Exception):
-    pass
-
-
-_NAMES = {"inf": float("inf"), "nan": float("nan")}
-_CONSTRUCTORS = {"set": set, "frozenset": frozenset}
-
-
-def literal(text: str) -> tuple[bool, Any]:
-    """``(True, value)`` when ``text`` is a ``repr`` of plain data (literals, ``set()``, ``frozenset(...)``, ``inf``), else ``(False, None)``."""
-    try:
-        return True, _build(ast.parse(text.strip(), mode="eval").body)
-    except (_NotLiteral, SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
-        return False, None
-
-
-def _build(node: ast.AST) -> Any:
-    if isinstance(node, ast.Constant) and node.value is not ...:  # `[...]` is how repr shows a cycle
-        return node.value
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        values = [_build(e) for e in node.elts]
-        return tuple(values) if isinstance(node, ast.Tuple) else list(values) if isinstance(node, ast.List) else set(values)
-    if isinstance(node, ast.Dict):
-        if any(k is None for k in node.keys):
-            raise _NotLiteral
-        return {_build(k): _build(v) for k, v in zip(node.keys, node.values)}
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _build(node.operand)
-        if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
-            raise _NotLiteral
-        return -value if isinstance(node.op, ast.USub) else +value
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):  # complex: (1+2j), (-0-1j)
-        left, right = _build(node.left), _build(node.right)
-        if isinstance(left, bool) or not isinstance(left, (int, float)) or not isinstance(right, complex):
-            raise _NotLiteral
-        return left + right if isinstance(node.op, ast.Add) else left - right
-    if isinstance(node, ast.Name) and node.id in _NAMES:
-        return _NAMES[node.id]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CONSTRUCTORS
-            and not node.keywords and len(node.args) <= 1):
-        return _CONSTRUCTORS[node.func.id](*(_build(a) for a in node.args))
-    raise _NotLiteral
-
-
 # -- files
 
 
@@ -130,7 +93,7 @@ def load_cruxeval(path: str | Path) -> list[CruxItem]:
             output = ast.parse(row["output"].strip(), mode="eval").body
             output_tree = ast.dump(output)
             # inf and nan are names in a check program (NameError there), only reprs may hold them
-            ok = ok and not any(isinstance(node, ast.Name) and node.id in _NAMES for node in ast.walk(output))
+            ok = ok and not any(isinstance(node, ast.Name) and node.id in ("inf", "nan") for node in ast.walk(output))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             ok = False
         if not ok:
@@ -210,8 +173,45 @@ def plan_check(item: CruxItem, prediction: str, mode: str) -> Verdict | Program:
         same = False
     if not same:
         return Verdict.fail("execution_error", "refused: the prediction cannot be evaluated on its own")
+    if mode == "input":
+        return _arguments_program(item, value)
     code = f"{item.code}\n\n\ndef {ANSWER}():\n    return (\n{source}\n)\n"
     return Program(code, ANSWER)
+
+
+def _arguments_program(item: CruxItem, value: ast.expr) -> Verdict | Program:
+    """Input mode, first program: the prediction ``f(...)`` with :data:`~codegen_data.py.arguments.ENTRY`
+    in place of the outer ``f``, so it returns the arguments instead of calling ``f`` on them (see
+    :mod:`codegen_data.py.arguments`: the expected output is public, so the program that runs the
+    prediction must not be the one whose report decides)."""
+    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "f"):
+        return Verdict.fail("execution_error", "refused: an input prediction must be a call f(...)")
+    call = ast.Call(ast.Name(ENTRY, ast.Load()), value.args, value.keywords)
+    try:
+        source = ast.unparse(call)
+        same = ast.dump(ast.parse(f"(\n{source}\n)", mode="eval").body) == ast.dump(call)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        same = False
+    if not same:
+        return Verdict.fail("execution_error", "refused: the prediction cannot be evaluated on its own")
+    return Program(f"{collector(item.code)}\n\ndef {ANSWER}():\n    return (\n{source}\n)\n", ANSWER)
+
+
+def call_program(item: CruxItem, result) -> Verdict | Program:
+    """Input mode, second program: ``f`` called on the arguments the first program returned, parsed
+    here as plain data, in a program that holds none of the prediction's code (or the verdict, when
+    the first program did not return plain arguments)."""
+    if result.status != "ok":
+        return verdict_of_failure(result.status, result.error)
+    call = result.calls[0]
+    if call.exception == NOT_PLAIN:
+        return Verdict.fail("wrong_answer", "the prediction's arguments are not plain data (builtin literals)")
+    if not call.ok:
+        return verdict_of_failure(call.status, call.exception)
+    arguments = arguments_source(call.output)
+    if arguments is None:
+        return Verdict.fail("wrong_answer", f"the prediction's arguments are not plain data: {(call.output or '')[:200]}")
+    return Program(item.code, "f", (arguments,))
 
 
 def judge(item: CruxItem, result) -> Verdict:
@@ -248,17 +248,27 @@ def evaluate_cruxeval(
     """Score CRUXEval generations as CRUXEval does: one item result per item, and the report's summary
     (``pass@1``, ``pass@5`` as fractions; ``checks`` counts the distinct programs run in the sandbox)."""
     items, planned, generations = _plan(data_path, predictions_path, mode)
-    programs = [p for row in planned for p in row if isinstance(p, Program)]
     with CheckRunner(workers=workers, timeout=timeout, plain_outputs=True) as runner:
-        results = dict(zip(programs, runner.run(programs)))
+        verdicts, checks = _decide(runner, items, planned, mode)
     task = f"cruxeval-{mode}"
-    out = []
-    for item, row in zip(items, planned):
-        verdicts = [p if isinstance(p, Verdict) else judge(item, results[p]) for p in row]
-        out.append(item_result(item.id, task, generations[item.id], verdicts))
+    out = [item_result(item.id, task, generations[item.id], row) for item, row in zip(items, verdicts)]
     summary = report_of(task, data_path, out, ks)["summary"]
-    summary["checks"] = len(results)
+    summary["checks"] = checks
     return out, summary
+
+
+def _decide(runner: CheckRunner, items: list[CruxItem], planned: list[list[Verdict | Program]], mode: str) -> tuple[list[list[Verdict]], int]:
+    """The verdicts of ``planned`` (a row per item, from :func:`plan_check`), and how many distinct
+    programs ran: in input mode each first program's result plans a second (:func:`call_program`)."""
+    programs = [p for row in planned for p in row if isinstance(p, Program)]
+    results = dict(zip(programs, runner.run(programs)))
+    checks = len(results)
+    if mode == "input":
+        planned = [[call_program(item, results[p]) if isinstance(p, Program) else p for p in row] for item, row in zip(items, planned)]
+        calls = [p for row in planned for p in row if isinstance(p, Program)]
+        results = dict(zip(calls, runner.run(calls)))
+        checks += len(results)
+    return [[p if isinstance(p, Verdict) else judge(item, results[p]) for p in row] for item, row in zip(items, planned)], checks
 
 
 def _plan(data_path: str | Path, predictions_path: str | Path, mode: str) -> tuple[list[CruxItem], list[list[Verdict | Program]], dict[str, list[str]]]:
@@ -310,9 +320,8 @@ def compare_speed(
     for _ in range(repeats):
         start = time.perf_counter()
         with CheckRunner(workers=workers, timeout=TIMEOUT, plain_outputs=True) as runner:
-            ours = []
-            for (item, g), result in zip(pairs, runner.run([plan_check(item, g, mode) for item, g in pairs])):
-                ours.append(judge(item, result).passed)
+            decided, _ = _decide(runner, [item for item, _ in pairs], [[plan_check(item, g, mode)] for item, g in pairs], mode)
+            ours = [row[0].passed for row in decided]
         runs["sandbox_seconds"].append(round(time.perf_counter() - start, 3))  # with the servers' start, as a run
         start = time.perf_counter()
         with ThreadPoolExecutor(workers) as pool:

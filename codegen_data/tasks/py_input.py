@@ -1,7 +1,10 @@
 """py_input: a function and an output -> arguments for which it returns that output (CRUXEval-I style).
 
 Any arguments that produce the output are right, so a prediction is checked by executing it in the
-sandbox; the reference ``answer`` is the input the output was made from.
+sandbox, in two programs (:mod:`codegen_data.py.arguments`): the first evaluates the predicted
+arguments, the second calls the function on them without any of the prediction's code, as the expected
+output is in the prompt and a program running the prediction could forge its own report. The reference
+``answer`` is the input the output was made from.
 
 Example record (abridged)::
 
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..py import arguments
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
+from ..scoring import Verdict
 
 PROMPT = """Here is a Python function:
 
@@ -30,8 +35,19 @@ class PyInput(ProgramTask):
 
     @classmethod
     def score(cls, record: dict[str, Any], answer: str, scorer: Any):
-        """The predicted arguments, run in the sandbox, make the function return the output."""
-        return cls.run_tests(record["code"], record["entry_point"], [{"input": answer, "output": record["output"]}], scorer)
+        """The predicted arguments, evaluated in the sandbox, make the function return the output there."""
+        first = scorer.sandbox.run(arguments.collector(record["code"]), arguments.ENTRY, [answer])
+        call = first.calls[0] if first.status == "ok" and first.calls else None
+        status, detail = (call.status, call.exception) if call is not None else (first.status, first.error)
+        if status in ("timeout", "killed"):
+            return Verdict.fail("timeout", detail or status)
+        if status != "ok":
+            kind = "syntax_error" if (detail or "").startswith(("SyntaxError", "IndentationError")) else "execution_error"
+            return Verdict.fail(kind, f"the arguments {answer[:100]} raised {detail or status}")
+        source = arguments.arguments_source(call.output)
+        if source is None:
+            return Verdict.fail("wrong_answer", f"the arguments are not plain data (builtin literals): {(call.output or '')[:200]}")
+        return cls.run_tests(record["code"], record["entry_point"], [{"input": source, "output": record["output"]}], scorer)
 
     def to_record(self, index: int, candidate: ProgramCandidate, execution: ProgramExecution) -> dict[str, Any]:
         p = candidate.program

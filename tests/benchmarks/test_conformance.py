@@ -37,6 +37,19 @@ REFERENCE_COUNTS = json.loads((Path(__file__).resolve().parents[2] / "fixtures" 
 """Passing samples (of 10, "a" = 10) of sample_0 .. sample_799 under CRUXEval's own evaluate_score and
 check_correctness, each check in a plain subprocess with PYTHONHASHSEED=0 (the sandbox's hash seed)."""
 
+FUNCTION_ARGUMENTS = {"sample_344", "sample_364"}
+"""CRUXEval-I items whose input holds a function (``lambda x: x.reverse()``): no prediction can pass them
+here, since a function cannot reach the program that calls ``f`` without the prediction's code running
+there (see codegen_data.py.arguments). Of Code Llama's generations this costs sample_344 its 8 passes."""
+
+
+def _pass_at(counts: str, k: int, n: int = 10) -> float:
+    """pass@k (the unbiased estimator) of items with ``counts`` passing samples of ``n`` each ("a" = 10)."""
+    from math import comb
+
+    return sum(1 - comb(n - int(c, 16), k) / comb(n, k) for c in counts) / len(counts)
+
+
 SHORT = 1.0  # seconds: the time limit of the hostile programs meant to miss it
 
 
@@ -50,12 +63,17 @@ def test_cruxeval_reproduces_the_published_scores_item_by_item(mode):
     items, summary = evaluate_cruxeval(CRUXEVAL / "cruxeval.jsonl",
                                        CRUXEVAL / f"codellama-7b-temp0.2-{mode}-generations.json", mode=mode)
     counts = "".join("0123456789a"[sum(item.passed)] for item in items)
-    expected = REFERENCE_COUNTS[mode]
+    reference = REFERENCE_COUNTS[mode]
+    pass1, pass5 = PUBLISHED[mode]
+    # CRUXEval's harness reproduces the published scores from these counts ...
+    assert abs(100 * _pass_at(reference, 1) - pass1) <= 0.1 and abs(100 * _pass_at(reference, 5) - pass5) <= 0.1
+    # ... and ours gives the same counts, but where a function is an item's argument (input mode):
+    # arguments pass from the program that runs the prediction to the one that calls f as plain data only
+    expected = "".join("0" if mode == "input" and item.id in FUNCTION_ARGUMENTS else c for item, c in zip(items, reference))
     differing = [(item.id, expected[i], counts[i]) for i, item in enumerate(items) if counts[i] != expected[i]]
     assert not differing, f"items whose passing count differs from CRUXEval's harness (id, theirs, ours): {differing[:10]}"
-    pass1, pass5 = PUBLISHED[mode]
-    assert abs(100 * summary["pass@1"] - pass1) <= 0.1
-    assert abs(100 * summary["pass@5"] - pass5) <= 0.1
+    assert summary["pass@1"] == pytest.approx(_pass_at(expected, 1)) and summary["pass@5"] == pytest.approx(_pass_at(expected, 5))
+    assert abs(100 * summary["pass@1"] - pass1) <= 0.1 + 100 * (_pass_at(reference, 1) - _pass_at(expected, 1))
     assert summary["items"] == 800 and summary["predictions"] == 8000
     assert summary["checks"] < 8000  # the ten samples of an item are often the same check
 
@@ -100,6 +118,41 @@ def test_cruxeval_treats_predictions_as_expressions_as_its_harness_does(tmp_path
     items, _ = _run_crux(tmp_path, data, list(predictions), mode="input")
     assert dict(zip(predictions, items[0].passed)) == predictions
     assert items[0].failure[3] == "no_answer"
+
+
+def forged_reports(output: str) -> dict[str, str]:
+    """Arguments (what goes between a call's parentheses) whose code, once run, makes a program that
+    runs it report ``output`` as its call's value without computing it; ``output`` is public in an
+    input task (the prompt shows it)."""
+    message = json.dumps({"k": "call", "status": "ok", "output": output, "exception": None, "stdout": ""})
+    pipe = f"({message!r} + '\\n' + {json.dumps({'k': 'end'})!r} + '\\n').encode()"
+    return {
+        "result_pipe": f"__import__('os').write(3, {pipe}) and __import__('os')._exit(0)",
+        "repr_replaced": f"__import__('builtins').__setattr__('repr', lambda value: {output!r}) or 0",
+        "call_escaped": f"*()) if 0 else ({output}",
+        "all_at_once": f"__import__('os').write(3, {pipe}) and __import__('os')._exit(0), "
+                       f"__import__('builtins').__setattr__('repr', lambda value: {output!r})",
+    }
+
+
+def test_a_cruxeval_input_prediction_cannot_forge_its_report(tmp_path):
+    data = _crux_item(tmp_path, code="def f(text):\n    return text * 2", input="'ab'", output="'abab'")
+    forged = forged_reports("'abab'")
+    predictions = {**{name: f"f({source})" for name, source in forged.items()}, "honest": "f('ab')", "also_right": "f(*['ab'])"}
+    items, summary = _run_crux(tmp_path, data, list(predictions.values()), mode="input")
+    passed = dict(zip(predictions, items[0].passed))
+    assert passed == {**dict.fromkeys(forged, False), "honest": True, "also_right": True}, items[0].error
+    # and the same forgeries as arguments of a program task's input prediction (py_input)
+    from codegen_data.scoring import Scorer
+    from codegen_data.tasks.py_input import PyInput
+
+    record = {"task": "py_input", "code": "def f(text: str) -> str:\n    return text * 2\n", "entry_point": "f",
+              "output": "'abab'"}
+    with Scorer(timeout=SHORT) as scorer:
+        verdicts = {name: PyInput.score(record, source, scorer) for name, source in {**forged, "honest": "'ab'",
+                                                                                     "keyword": "text='ab'"}.items()}
+        assert scorer.judge(record, "'ab'").passed
+    assert {name: v.passed for name, v in verdicts.items()} == {**dict.fromkeys(forged, False), "honest": True, "keyword": True}, verdicts
 
 
 def test_the_sandbox_finds_every_codec_python_has():
