@@ -29,6 +29,51 @@ def _usage(message: str) -> "click.ClickException":
     return exc
 
 
+MAX_WORKERS_PER_CPU = 4
+"""``--workers`` above this many per CPU is lowered to it: each worker is a process that wants a core."""
+
+
+def _workers(value: int | None, *, items: int | None = None) -> int:
+    """``--workers`` checked (at least 1: else a usage error) and lowered, silently, to at most
+    :data:`MAX_WORKERS_PER_CPU` per CPU and, when ``items`` is known, one per item: never more
+    processes than there is work for."""
+    cpus = os.cpu_count() or 1
+    workers = value if value is not None else cpus
+    if workers < 1:
+        raise _usage(f"--workers must be at least 1, got {workers}")
+    workers = min(workers, MAX_WORKERS_PER_CPU * cpus)
+    return max(1, min(workers, items)) if items is not None else workers
+
+
+def _output_file(text: str | None, *, inputs: tuple = (), datasets: tuple = ()) -> Path | None:
+    """A user-named output file checked before any work (see :func:`codegen_data._files.output_file`):
+    refused with a one-line usage error (exit 2) when it cannot or must not be written."""
+    from ._files import OutputPathError, output_file
+
+    if text is None:
+        return None
+    try:
+        output_file(text, inputs=inputs, datasets=datasets)
+    except OutputPathError as exc:
+        raise _usage(str(exc)) from None
+    return Path(text)
+
+
+def _output_dir(text: str, *, datasets: tuple = ()) -> Path:
+    """A user-named output directory checked before any work (one-line usage error, exit 2)."""
+    from ._files import OutputPathError, output_dir
+
+    try:
+        output_dir(text, datasets=datasets)
+    except OutputPathError as exc:
+        raise _usage(str(exc)) from None
+    return Path(text)
+
+
+_FILE_HELP = (" A symbolic link is followed (the file it points to is replaced; the link stays). Refused: '-', a path "
+              "that exists and is not a regular file (directory, device, FIFO)")
+
+
 class _Group(click.Group):
     """Every user error ends in one line on stderr and a non-zero exit (usage errors too)."""
 
@@ -88,11 +133,13 @@ def _load_config(path: str | None) -> dict:
 @click.argument("tasks")
 @click.option("-n", "n", type=int, required=True, help="Number of kept (verified) samples, shared by the tasks.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed; the same seed gives the same bytes.")
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True,
               help="Output directory (created; must be empty or new unless --overwrite or --resume).")
 @click.option("--difficulty", type=click.Choice(DIFFICULTY_CHOICES), default="mixed", show_default=True,
               help="Difficulty level of every item, or an even mix.")
-@click.option("--workers", type=int, default=None, help="Worker processes [default: number of CPUs].")
+@click.option("--workers", type=int, default=None,
+              help=f"Worker processes [default: number of CPUs]; at most {MAX_WORKERS_PER_CPU} per CPU and one per "
+                   "sample (-n) are started.")
 @click.option("--config", "config_path", type=str, default=None,
               help="TOML file with one table per task, e.g. [text_to_sql] min_rows = 10 (see `codegen-data list`).")
 @click.option("--splits", "splits_text", type=str, default="test=1",
@@ -106,7 +153,7 @@ def _load_config(path: str | None) -> dict:
               help="local: --workers processes; ray: shards as Ray tasks (pip install 'codegen-data[ray]'). Same bytes.")
 @click.option("--ray-address", default=None,
               help="Ray cluster to join (e.g. ray://head:10001 or auto) [default: start a local Ray instance].")
-def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers: int | None, config_path: str | None,
+def generate(tasks: str, n: int, seed: int, out: str, difficulty: str, workers: int | None, config_path: str | None,
              splits_text: str, keep_duplicates: bool, overwrite: bool, resume: bool, engine: str,
              ray_address: str | None) -> None:
     """Generate, execute, verify and export TASK[,TASK...] into OUT.
@@ -119,9 +166,10 @@ def generate(tasks: str, n: int, seed: int, out: Path, difficulty: str, workers:
     from .pipeline import BROKEN_AFTER, parse_splits, plan_generation, run_generation
 
     names = [t.strip() for t in tasks.split(",") if t.strip()]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers < 1:
-        raise _usage(f"--workers must be at least 1, got {workers}")
+    if not names:
+        raise _usage(f"no task given (got {tasks!r}); name one or more, e.g. text_to_sql,py_output (see `codegen-data list`)")
+    workers = _workers(workers, items=n if n >= 1 else None)
+    out = _output_dir(out)
     if ray_address is not None and engine != "ray":
         raise _usage("--ray-address needs --engine ray")
     if overwrite and resume:
@@ -209,7 +257,8 @@ def doctor() -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--workers", type=int, default=2, show_default=True, help="Worker processes re-executing records.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help=f"Worker processes re-executing records (at most {MAX_WORKERS_PER_CPU} per CPU are started).")
 def verify(directory: Path, workers: int) -> None:
     """Check DIRECTORY's file hashes and re-execute every record's reference from its files alone.
 
@@ -219,8 +268,7 @@ def verify(directory: Path, workers: int) -> None:
 
     if not (directory / "manifest.json").is_file():
         raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
-    if workers < 1:
-        raise _usage(f"--workers must be at least 1, got {workers}")
+    workers = _workers(workers)
     bar = click.progressbar(length=_record_count(directory), label="verifying", file=sys.stderr) if sys.stderr.isatty() else None
     if bar is not None:
         bar.__enter__()
@@ -276,14 +324,20 @@ def stats(directory: Path, as_json: bool) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The HTML file to write (one self-contained page, no network needed).")
-def report(directory: Path, out: Path) -> None:
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (one self-contained page, no network needed; written atomically)." + _FILE_HELP
+                   + ", a path inside DIRECTORY.")
+def report(directory: Path, out: str) -> None:
     """Write a self-contained HTML report with charts of DIRECTORY."""
+    from ._files import OutputPathError
     from .report import write_report
 
+    _dataset_dir(directory)
+    out = _output_file(out, datasets=(directory,))
     try:
-        path = write_report(_dataset_dir(directory), out)
+        path = write_report(directory, out)
+    except OutputPathError as exc:
+        raise _usage(str(exc)) from None
     except (ValueError, OSError) as exc:
         raise _fail(f"cannot write the report to {out}: {getattr(exc, 'strerror', None) or exc}") from None
     click.echo(f"report written to {path}")
@@ -293,14 +347,27 @@ def report(directory: Path, out: Path) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", required=True,
               help="chat, prompt-completion, inspect, lm-eval or humaneval (see the README's Exports).")
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True, help="Output directory.")
-def export(directory: Path, fmt: str, out: Path) -> None:
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Output directory (created; must be new or empty unless --overwrite). Not inside DIRECTORY.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the export already in OUT (its files this export does not write are removed; "
+                   "other files stay). A non-empty OUT that holds no export is refused.")
+def export(directory: Path, fmt: str, out: str, overwrite: bool) -> None:
     """Write DIRECTORY's splits in a format training and evaluation tools read."""
+    from ._files import OutputPathError
     from .export.exporter import export_dataset
+    from .export.formats import get_format
 
-    _dataset_dir(directory)
     try:
-        summary = export_dataset(directory, fmt, out)
+        get_format(fmt)
+    except ConfigError as exc:
+        raise _usage(str(exc)) from None
+    _dataset_dir(directory)
+    out = _output_dir(out, datasets=(directory,))
+    try:
+        summary = export_dataset(directory, fmt, out, overwrite=overwrite)
+    except OutputPathError as exc:
+        raise _usage(str(exc)) from None
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(summary.text())
@@ -311,14 +378,17 @@ def export(directory: Path, fmt: str, out: Path) -> None:
 @click.option("--predictions", "predictions", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help='JSONL: {"id": ..., "prediction": "..."} or {"id": ..., "predictions": [...]} per line '
                    "(for --benchmark: that benchmark's own predictions file).")
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write report.json here (written atomically).")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write report.json here (written atomically; checked before scoring)." + _FILE_HELP
+                   + ", a path inside DIRECTORY, the --predictions or --data file.")
 @click.option("--k", "k", default=None,
-              help="pass@k values to report [default: 1,5,10; a benchmark's own: 1,5 for CRUXEval, 1,10,100 for HumanEval].")
-@click.option("--workers", type=int, default=2, show_default=True, help="Scoring processes.")
+              help="pass@k values to report, positive whole numbers separated by commas [default: 1,5,10; a "
+                   "benchmark's own: 1,5 for CRUXEval, 1,10,100 for HumanEval]; the table ranks features by the smallest.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help=f"Scoring processes (at most {MAX_WORKERS_PER_CPU} per CPU are started).")
 @click.option("--timeout", type=float, default=None,
-              help="Seconds one prediction may run; one that runs out of time runs once more before it "
-                   "fails [default: 2; a benchmark's own: 3].")
+              help="Seconds one prediction may run, more than 0 and at most 600; one that runs out of time runs "
+                   "once more before it fails [default: 2; a benchmark's own: 3].")
 @click.option("--split", default=None, help="Score only this split of DIRECTORY [default: all].")
 @click.option("--benchmark", type=click.Choice(["cruxeval-output", "cruxeval-input", "humaneval"]), default=None,
               help="Score an existing benchmark instead of a codegen-data dataset (needs --data).")
@@ -329,7 +399,7 @@ def export(directory: Path, fmt: str, out: Path) -> None:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: --workers scoring processes; ray: scoring processes started by Ray tasks. Same report.")
 @click.option("--ray-address", default=None, help="Ray cluster to join [default: start a local Ray instance].")
-def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str | None, workers: int, timeout: float | None,
+def evaluate(directory: Path | None, predictions: Path, out: str | None, k: str | None, workers: int, timeout: float | None,
              split: str | None, benchmark: str | None, data: Path | None, allow_unknown_ids: bool, engine: str,
              ray_address: str | None) -> None:
     """Score a model's predictions on DIRECTORY (or on --benchmark) by executing them in the sandbox.
@@ -337,31 +407,50 @@ def evaluate(directory: Path | None, predictions: Path, out: Path | None, k: str
     Prints pass@k overall and per task, difficulty and feature; -o writes the full report.json that
     `codegen-data compare` reads.
     """
+    from ._files import OutputPathError
     from .evaluate import evaluate_command, parse_ks, summary_table
 
-    if workers < 1:
-        raise _usage(f"--workers must be at least 1, got {workers}")
+    workers = _workers(workers)
     if ray_address is not None and engine != "ray":
         raise _usage("--ray-address needs --engine ray")
+    try:
+        ks = parse_ks(k) if k is not None else None
+    except ConfigError as exc:
+        raise _usage(str(exc)) from None
+    if timeout is not None and not 0 < timeout <= 600:  # NaN fails this too
+        raise _usage(f"--timeout must be more than 0 and at most 600 seconds, got {timeout}")
+    if benchmark is not None:
+        if data is None:
+            raise _usage("--benchmark needs --data (the benchmark's data file)")
+        if directory is not None:
+            raise _usage("give either a dataset DIRECTORY or --benchmark, not both")
+        if engine != "local":
+            raise _usage("--engine ray scores codegen-data datasets; --benchmark runs locally")
+        out = _output_file(out, inputs=(predictions, data))
+    else:
+        if directory is None:
+            raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
+        if not (directory / "manifest.json").is_file():
+            raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
+        if split is not None:
+            from .audit import split_files
+
+            names = [name for name, _ in split_files(directory)]
+            if split not in names:
+                raise _usage(f"{directory} has no split {split!r} (splits: {', '.join(names) or 'none'})")
+        out = _output_file(out, inputs=(predictions,), datasets=(directory,))
     try:
         if benchmark is not None:
             from .benchmarks import benchmark_report
 
-            if data is None:
-                raise _usage("--benchmark needs --data (the benchmark's data file)")
-            if directory is not None:
-                raise _usage("give either a dataset DIRECTORY or --benchmark, not both")
-            if engine != "local":
-                raise _usage("--engine ray scores codegen-data datasets; --benchmark runs locally")
-            report = benchmark_report(benchmark, data, predictions, workers=workers, out=out,
-                                      ks=parse_ks(k) if k else None, timeout=timeout)
+            report = benchmark_report(benchmark, data, predictions, workers=workers, out=out, ks=ks, timeout=timeout)
             code, text = 0, summary_table(report) + (f"\nreport written to {out}" if out else "")
         else:
-            if directory is None:
-                raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
-            code, text = evaluate_command(directory, predictions, out=out, k=k or "1,5,10", workers=workers,
-                                          timeout=timeout or 2.0, split=split, allow_unknown_ids=allow_unknown_ids,
-                                          engine=engine, ray_address=ray_address)
+            code, text = evaluate_command(directory, predictions, out=out, k=k if k is not None else "1,5,10",
+                                          workers=workers, timeout=timeout if timeout is not None else 2.0, split=split,
+                                          allow_unknown_ids=allow_unknown_ids, engine=engine, ray_address=ray_address)
+    except OutputPathError as exc:
+        raise _usage(str(exc)) from None
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     click.echo(text)
@@ -390,12 +479,12 @@ def compare(base: Path, new: Path, max_drop: float, fmt: str) -> None:
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Small sizes (about a minute and a half here) instead of the full run.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the numbers as JSON to this file.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the numbers as JSON to this file (checked before the run, written atomically)." + _FILE_HELP + ".")
 @click.option("--structures", "structures", default=None, metavar="TASK:N",
               help="Instead of the benchmark: count the distinct structures among TASK's first N candidates "
                    "(generated, not run, on 2 processes), i.e. how many candidates a run of a given size draws.")
-def bench(quick: bool, json_path: Path | None, structures: str | None) -> None:
+def bench(quick: bool, json_path: str | None, structures: str | None) -> None:
     """Measure throughput (SQL, programs, CRUXEval-style checks), peak memory and scaling on this machine.
 
     Each row puts our number beside its floor or baseline measured in the same run (DuckDB alone; one
@@ -406,8 +495,10 @@ def bench(quick: bool, json_path: Path | None, structures: str | None) -> None:
     """
     import json
 
+    from ._files import output_file, write_atomic
     from .bench import bench_table, run_bench, structure_yield, structures_table
 
+    json_path = _output_file(json_path)
     if structures is not None:
         task, sep, count = structures.rpartition(":")
         if not sep or not task or not count.isdigit() or int(count) < 1:
@@ -424,6 +515,8 @@ def bench(quick: bool, json_path: Path | None, structures: str | None) -> None:
         click.echo(bench_table(results))
     if json_path is not None:
         try:
-            json_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"cannot write {json_path}: {exc.strerror or exc}") from None
+            target = output_file(json_path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, (json.dumps(results, indent=2) + "\n").encode("utf-8"))
+        except (ConfigError, OSError) as exc:
+            raise _fail(f"cannot write {json_path}: {getattr(exc, 'strerror', None) or exc}") from None

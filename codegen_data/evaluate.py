@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._files import write_atomic
+from ._files import output_file, write_atomic
 from ._processes import HelperProcess, close_all, cpu_slots, protocol_stream
 from .scoring import TIMEOUT_ATTEMPTS
 from .task import ConfigError
@@ -249,7 +249,7 @@ def _check_ks(ks: Sequence[int]) -> tuple[int, ...]:
 def parse_ks(text: str) -> tuple[int, ...]:
     """``"1,5,10"`` -> ``(1, 5, 10)`` (for ``--k``); anything else is a ConfigError."""
     try:
-        ks = [int(part) for part in text.split(",") if part.strip()]
+        ks = [int(part) for part in text.split(",")]  # an empty part ("", "1,,5", "1,") is an error
     except ValueError:
         raise ConfigError(f"--k must be positive integers separated by commas, got {text!r}") from None
     if not ks or min(ks) < 1:
@@ -259,16 +259,19 @@ def parse_ks(text: str) -> tuple[int, ...]:
 
 def write_report(report: dict[str, Any], path: Path) -> Path:
     """Write ``report`` as JSON to ``path`` atomically (a temporary file in the same directory, then a
-    rename): a reader sees the old report or the new one, never half of one."""
+    rename): a reader sees the old report or the new one, never half of one. ``path`` is checked by
+    :func:`codegen_data._files.output_file` (a symbolic link is followed: its target is replaced);
+    missing parent directories are created."""
     path = Path(path)
+    target = output_file(path, what="report file")
     try:
         text = json.dumps(report, indent=1, ensure_ascii=False) + "\n"
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate in a model's reply: keep it, escaped
         data = (json.dumps(report, indent=1) + "\n").encode("ascii")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, data)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
     return path
@@ -648,7 +651,8 @@ def evaluate(
     ray_address: str | None = None,
 ) -> dict[str, Any]:
     """Score the predictions file against ``dataset_dir`` and return the report (also written to
-    ``out`` when given). User errors (a bad predictions file, dataset or option) raise ConfigError;
+    ``out`` when given; ``out`` is checked first, so a path that is not a regular file, lies inside
+    ``dataset_dir`` or is the predictions file is an OutputPathError before any scoring). User errors (a bad predictions file, dataset or option) raise ConfigError;
     predictions for ids the dataset does not hold are one unless ``allow_unknown_ids`` (then they are
     listed in the report and ignored)."""
     from .answers import extract_answer
@@ -657,6 +661,8 @@ def evaluate(
         ks = _check_ks(ks)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    if out is not None:  # before the scoring, not after it: the report must not replace what is read
+        output_file(out, what="report file", inputs=[predictions], datasets=[dataset_dir])
     records, dataset = load_records(dataset_dir, split=split)
     lines: dict[str, int] = {}
     samples = read_predictions(predictions, lines)
@@ -711,10 +717,11 @@ def summary_table(report: dict[str, Any], *, max_ids: int = 10, max_features: in
         if table:
             lines.append(f"-- by {title}")
             lines += [row(f"  {name}", scores) for name, scores in table.items()]
-    features = [(name, s) for name, s in summary["by_feature"].items() if s["pass@1"] is not None and s["items"] >= 5]
+    first = f"pass@{min(ks)}"  # the features are ranked by the smallest k asked for (pass@1 by default)
+    features = [(name, s) for name, s in summary["by_feature"].items() if s.get(first) is not None and s["items"] >= 5]
     if features:
-        weakest = sorted(features, key=lambda kv: (kv[1]["pass@1"], kv[0]))[:max_features]
-        lines.append(f"-- weakest features (pass@1, at least 5 items; {len(summary['by_feature'])} features in the report)")
+        weakest = sorted(features, key=lambda kv: (kv[1][first], kv[0]))[:max_features]
+        lines.append(f"-- weakest features ({first}, at least 5 items; {len(summary['by_feature'])} features in the report)")
         lines += [row(f"  {name}", scores) for name, scores in weakest]
     if summary["failures"]:
         lines.append("failures: " + ", ".join(f"{kind} {count}" for kind, count in summary["failures"].items()))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ._files import output_file, write_atomic
 from .audit import load_manifest, split_files
 
 __all__ = ["dataset_stats", "render_html", "stats_table", "write_report"]
@@ -630,8 +631,14 @@ def render_html(dir: Path) -> str:
 
 
 def write_report(dir: Path, out_path: Path) -> Path:
-    """Write :func:`render_html` of ``dir`` to ``out_path`` (parents created); returns the path."""
+    """Write :func:`render_html` of ``dir`` to ``out_path`` (parents created) atomically: a reader,
+    or a full disk, leaves the old file or the new one, never half of one. ``out_path`` is checked
+    first by :func:`codegen_data._files.output_file` (OutputPathError: not a regular file, inside
+    ``dir``, ...; a symbolic link is followed and its target replaced). Returns ``out_path``.
+    Raises OSError when the machine refuses the write."""
     out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(Path(dir)), encoding="utf-8")
+    target = output_file(out, what="report file", datasets=[dir])
+    page = render_html(Path(dir)).encode("utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, page)
     return out

@@ -3,8 +3,14 @@
 Reads ``DIR/manifest.json`` and every split it lists, streams each record through the format
 (:mod:`codegen_data.export.formats`) into ``OUT/<split>.jsonl``, and adds the files the format needs
 beside them. Everything is first written to ``OUT/.partial-export/`` and moved into place only when
-the export is complete, so a failed export leaves a previous one in OUT as it was. Files in OUT that
-the export does not write are left alone.
+the export is complete, so a failed export leaves a previous one in OUT as it was.
+
+``OUT/.codegen-data-export.json`` lists the files an export wrote, so that two exports never mix:
+with ``overwrite=False`` (the command line without ``--overwrite``) OUT must be new or empty; with
+``overwrite=True`` OUT must be new, empty or hold an earlier export, whose files the new export does
+not write are removed once it is in place. Files in OUT that no export wrote are left alone. The
+default, ``overwrite=None`` (library callers), replaces an earlier export the same way but also
+writes into a non-empty directory that holds none.
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._files import OutputPathError, output_dir, write_atomic
 from ..task import ConfigError
-from .dataset import OUTPUT_ENTRIES
 from .formats import ANSWER_FIELDS, Skip, get_format
 
 __all__ = ["ExportSummary", "SplitExport", "export_dataset"]
 
 STAGING = ".partial-export"
+MARKER = ".codegen-data-export.json"
+"""Lists the files of the export in OUT (written before they are moved into place, rewritten after)."""
 SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -104,25 +112,54 @@ def _records(path: Path, expected: int) -> Iterator[dict[str, Any]]:
         raise ConfigError(f"{path} holds {count} records but manifest.json says {expected}")
 
 
-def _check_out(dataset: Path, out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"output path {out} exists and is not a directory")
-    root = dataset.resolve()
-    target = out.resolve()
-    if target == root or any(target.is_relative_to(root / entry) for entry in OUTPUT_ENTRIES):
-        raise ConfigError(f"output directory {out} would overwrite the dataset in {dataset}; choose another")
+def _previous_files(out: Path) -> list[str] | None:
+    """The files the export in ``out`` wrote (from its marker), or None when ``out`` holds no export.
+    Only plain names directly in ``out`` are trusted (a marker is a file anyone could edit)."""
+    try:
+        listed = json.loads((out / MARKER).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(listed, list):
+        return None
+    return [name for name in listed if isinstance(name, str) and name not in ("", ".", "..", MARKER, STAGING)
+            and "/" not in name and "\\" not in name and "\0" not in name]
+
+
+def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str]:
+    """Refuse an OUT that cannot take this export (OutputPathError, one line); the files of the
+    earlier export in OUT (to remove once the new one is in place)."""
+    output_dir(out, datasets=[dataset])
+    try:
+        entries = sorted(p.name for p in out.iterdir() if p.name != STAGING) if out.is_dir() else []
+    except OSError as exc:
+        raise ConfigError(f"cannot read {out}: {exc.strerror or exc}") from None
+    previous = _previous_files(out) if entries else None
+    if entries and overwrite is False:
+        what = "an earlier export" if previous is not None else f"{entries[0]!r}"
+        raise OutputPathError(f"output directory {out} is not empty (it holds {what}); add --overwrite to replace "
+                              "the export in it, or choose another -o")
+    if entries and overwrite is True and previous is None:
+        raise OutputPathError(f"output directory {out} is not empty and holds no codegen-data export (it has "
+                              f"{entries[0]!r}); choose another -o")
+    return previous or []
+
+
+def _write_marker(out: Path, fmt: str, dataset: str, files: list[str]) -> None:
+    data = json.dumps({"format": fmt, "dataset": dataset, "files": files}, indent=1) + "\n"
+    write_atomic(out / MARKER, data.encode("utf-8"))
 
 
 def _dumps(row: dict[str, Any]) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def export_dataset(dir: Path, fmt: str, out: Path) -> ExportSummary:
-    """Write the dataset in ``dir`` to ``out`` in format ``fmt``; every user error is a one-line ConfigError."""
+def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = None) -> ExportSummary:
+    """Write the dataset in ``dir`` to ``out`` in format ``fmt``; every user error is a one-line ConfigError
+    (an OutputPathError for an ``out`` that cannot take it). ``overwrite``: see the module docstring."""
     dataset, out = Path(dir), Path(out)
     format_ = get_format(fmt)()
     manifest = _read_manifest(dataset)
-    _check_out(dataset, out)
+    previous = _check_out(dataset, out, overwrite)
     staging = out / STAGING
     skipped: Counter = Counter()
     splits: dict[str, SplitExport] = {}
@@ -148,8 +185,15 @@ def export_dataset(dir: Path, fmt: str, out: Path) -> ExportSummary:
         for rel, text in format_.side_files(manifest, holding, out).items():
             (staging / rel).write_text(text, encoding="utf-8")
             files.append(rel)
+        name = str(manifest.get("name", dataset.name))
+        # The marker lists the old files and the new before any moves, so an export killed while
+        # moving leaves every export file listed: the next --overwrite removes what it does not write.
+        _write_marker(out, format_.name, name, sorted(set(previous) | set(files)))
         for rel in files:
             os.replace(staging / rel, out / rel)
+        for rel in sorted(set(previous) - set(files)):
+            (out / rel).unlink(missing_ok=True)
+        _write_marker(out, format_.name, name, sorted(files))
     except OSError as exc:
         raise ConfigError(f"cannot write to {out}: {exc.strerror or exc}") from None
     finally:
