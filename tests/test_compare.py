@@ -264,3 +264,12 @@ def test_real_reports_with_a_planted_regression(dataset, tmp_path):
     assert "within chance" in text  # 2 discordant items: p = 0.5
     code, xml = compare_command(gold, worse, fmt="junit")
     assert code == 1 and len(ET.fromstring(xml).find("testsuite").findall("testcase")) == 40
+
+
+def test_a_report_made_without_k_1_is_refused_with_what_to_do(tmp_path):
+    """compare gates on pass@1; a report of `evaluate --k 5` has none, and the refusal says how to get one."""
+    base = save(tmp_path / "base.json", report_of({"a": True, "b": False}))
+    new = build_report([result("a", True), result("b", False)], dataset=DATASET, ks=(5,))
+    assert "pass@1" not in new["summary"]
+    code, text = compare_command(base, save(tmp_path / "new.json", new))
+    assert code == 2 and "no pass@1" in text and "--k 1" in text and "\n" not in text
