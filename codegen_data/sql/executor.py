@@ -7,7 +7,8 @@ connection (workers are started with ``subprocess``, i.e. fork+exec of a fresh `
 Hardening, applied before any generated SQL runs and then locked:
 
 - DuckDB: ``enable_external_access=false`` (no file, COPY, ATTACH, INSTALL, LOAD, http), extension
-  auto-install and auto-load off, ``threads=1``, a memory limit, ``lock_configuration=true`` (no
+  auto-install and auto-load off, ``threads=1``, a memory limit with no temporary directory to spill
+  to (a query past it fails; nothing is written to disk), ``lock_configuration=true`` (no
   ``SET`` can undo any of it). A per-statement deadline interrupts the query (one watchdog thread per
   process keeps every deadline); only a single read-only statement (SELECT / WITH / set operation)
   is accepted, and on a connection of its own (SQL we did not write) it runs in a transaction that
@@ -53,6 +54,8 @@ DUCKDB_HARDENING: dict[str, Any] = {
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "threads": 1,
+    "temp_directory": "",  # nothing spills to disk: past the memory limit a query fails (else DuckDB writes
+    # .tmp/ in the working directory, up to 90% of the free disk, and leaves it there when killed)
     "lock_configuration": True,
 }
 """DuckDB settings every sandboxed connection is opened with (plus ``memory_limit``)."""

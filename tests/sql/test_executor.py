@@ -87,6 +87,20 @@ def test_duckdb_writes_inside_a_query_do_not_persist(duck):
     assert duck.run("SELECT count(*) FROM customers").rows == before
 
 
+def test_duckdb_past_its_memory_limit_fails_and_writes_nothing_to_disk(db, tmp_path, monkeypatch):
+    """No temporary directory: a query that outgrows the memory limit fails, instead of spilling into
+    .tmp/ of the working directory (up to 90% of the free disk, left behind when the process is killed)."""
+    monkeypatch.chdir(tmp_path)
+    session = DuckDBSession(db, memory_limit_mb=64, timeout=20)
+    try:
+        result = session.run("SELECT count(*) FROM (SELECT repeat('ab', 500) AS s FROM range(300000) ORDER BY s DESC)")
+        assert result.status == "error" and "Out of Memory" in (result.error or ""), result
+        assert list(tmp_path.iterdir()) == []
+        assert session.run("SELECT count(*) FROM customers").ok  # the session goes on
+    finally:
+        session.close()
+
+
 def test_duckdb_result_cap(duck):
     assert duck.run("SELECT * FROM range(100)", max_rows=10).status == "too_many_rows"
 
