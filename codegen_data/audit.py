@@ -400,9 +400,32 @@ class _Entry:
     job: _Job
 
 
+def _shape_problems(record: dict[str, Any], known: dict[str, bool]) -> list[str]:
+    """What makes ``record`` unusable whatever its labels (what ``evaluate`` and ``export`` refuse):
+    an ``id`` that is not a non-empty string, an unknown ``task`` (``known`` caches the registry's
+    answers), a ``prompt`` or ``answer`` that is not a string."""
+    from .registry import get_task
+
+    problems = []
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        problems.append("'id' is not a non-empty string")
+    task = record.get("task")
+    if isinstance(task, str) and task not in known:
+        try:
+            get_task(task)
+            known[task] = True
+        except Exception:  # noqa: BLE001  # as evaluate: the registry's own error type is not ours to know
+            known[task] = False
+    if not isinstance(task, str) or not known[task]:
+        problems.append(f"'task' is not a known task: {task!r}"[:200])
+    problems += [f"{key!r} is not a string" for key in ("prompt", "answer") if not isinstance(record.get(key), str)]
+    return problems
+
+
 def _plan(root: Path, files: list[str]) -> list[_Entry]:
     entries: list[_Entry] = []
     seen: dict[str, str] = {}
+    known: dict[str, bool] = {}
     for rel in files:
         path = _inside(root, rel)
         if path is None or not path.is_file():
@@ -421,7 +444,7 @@ def _plan(root: Path, files: list[str]) -> list[_Entry]:
                     entries.append(_Entry(rel, number, where, _Job(key, where, rel, None, reasons=["not a JSON object"])))
                     continue
                 rid = record.get("id") if isinstance(record.get("id"), str) and record.get("id") else where
-                job = _Job(key, rid, rel, None)
+                job = _Job(key, rid, rel, None, reasons=_shape_problems(record, known))
                 if rid in seen:
                     job.reasons.append(f"duplicate id (first at {seen[rid]})")
                 seen.setdefault(rid, where)

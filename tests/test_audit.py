@@ -246,3 +246,18 @@ def test_bad_arguments_raise(dataset):
 def test_a_path_that_is_not_a_dataset(tmp_path):
     result = verify_dataset(tmp_path / "nowhere")
     assert not result.ok and "is not a directory" in result.file_problems[0]
+
+
+def test_a_record_evaluate_or_export_would_refuse_fails_verification(copy):
+    """verify passes only what the other commands can read: string id, a known task, string prompt and answer."""
+    changes = {"text_to_sql": lambda r: r.update(id=7), "py_output": lambda r: r.update(task="bogus"),
+               "sql_output": lambda r: r.update(prompt=None), "py_input": lambda r: r.update(answer=3)}
+    for task, change in changes.items():
+        _rewrite(copy, _first_of(task, change))
+    result = verify_dataset(copy, workers=1)
+    reasons = sorted(f.reason for f in result.failures)
+    assert len(reasons) == 4, reasons
+    assert any("'id' is not a non-empty string" in r for r in reasons)
+    assert any("'task' is not a known task: 'bogus'" in r for r in reasons)
+    assert any("'prompt' is not a string" in r for r in reasons)
+    assert any("'answer' is not a string" in r for r in reasons)
