@@ -7,8 +7,12 @@ for any number of workers.
 
 from __future__ import annotations
 
+import math
+import signal
+import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -85,12 +89,20 @@ def parse_splits(text: str) -> dict[str, float]:
 
 
 def split_quota(n: int, weights: list[float]) -> list[int]:
-    """Share n by weights with the largest-remainder method (ties to the earlier task)."""
+    """Share n by weights with the largest-remainder method (ties to the earlier task). Weights whose
+    sum, or a share of n by them, is not a finite number (such as 1e308 twice) are a :class:`ConfigError`."""
     total = sum(weights)
     exact = [n * w / total for w in weights]
+    if not all(math.isfinite(x) and x >= 0 for x in exact) or not math.isfinite(total) or total <= 0:
+        raise ConfigError(f"the tasks' weights ({', '.join(f'{w:g}' for w in weights)}) are too large to share -n by; "
+                          "give smaller ones (only their ratios matter, e.g. 1 and 2)")
     quotas = [int(x) for x in exact]
+    missing = n - sum(quotas)
+    if not 0 <= missing <= len(weights):  # rounding gone wild: never with weights of sane magnitudes
+        raise ConfigError(f"the tasks' weights ({', '.join(f'{w:g}' for w in weights)}) cannot share -n {n}; "
+                          "give weights of similar magnitudes (only their ratios matter, e.g. 1 and 2)")
     order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - quotas[i]), i))
-    for i in order[: n - sum(quotas)]:
+    for i in order[:missing]:
         quotas[i] += 1
     return quotas
 
@@ -369,16 +381,45 @@ def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _Task
     return kept
 
 
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While the run goes, SIGTERM (a plain ``kill``) stops it as Ctrl-C does: a KeyboardInterrupt, so
+    the workers are stopped and the committed shards stay for --resume (by default SIGTERM ended the
+    process at once, and its orphaned workers died on their closed pipes). Only where SIGTERM has its
+    default action, in the main thread; the previous action comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_generation(
     plan: GenerationPlan, out_dir: Path, *, workers: int = 1, progress: Callable[[int], None] | None = None,
     mode: str = "new", engine: str = "local", ray_address: str | None = None,
 ) -> GenerationSummary:
     """Generate ``plan`` into ``out_dir``. ``mode`` is ``new`` (refuse a directory that holds a dataset
     or an interrupted run), ``overwrite`` or ``resume`` (continue an interrupted run from its committed
-    shards; the result is byte-identical to an uninterrupted run). Interrupted, the committed shards
-    stay in ``out_dir/.partial`` and the exception propagates. ``engine`` is ``local`` (``workers``
-    processes) or ``ray`` (shards as Ray tasks on the cluster at ``ray_address``, or a local instance);
-    both write the same bytes."""
+    shards; the result is byte-identical to an uninterrupted run). Interrupted (Ctrl-C, or SIGTERM, which
+    raises KeyboardInterrupt too), the committed shards stay in ``out_dir/.partial`` and the exception
+    propagates. ``engine`` is ``local`` (``workers`` processes) or ``ray`` (shards as Ray tasks on the
+    cluster at ``ray_address``, or a local instance); both write the same bytes."""
+    with _sigterm_interrupts():
+        return _run_generation(plan, out_dir, workers=workers, progress=progress, mode=mode, engine=engine,
+                               ray_address=ray_address)
+
+
+def _run_generation(
+    plan: GenerationPlan, out_dir: Path, *, workers: int, progress: Callable[[int], None] | None,
+    mode: str, engine: str, ray_address: str | None,
+) -> GenerationSummary:
     started = time.perf_counter()
     pool_factory: PoolFactory | None = None
     if engine == "ray":

@@ -8,6 +8,7 @@ A task file (``codegen_data/tasks/<name>.py``) defines one :class:`Task` subclas
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from abc import ABC, abstractmethod
@@ -53,10 +54,11 @@ INTERNAL_ERROR = "internal_error"
 class TaskConfig:
     """Base class of task configs. Subclasses add fields with defaults and extend :meth:`validate`."""
 
-    weight: float = 1.0  # share of -n when several tasks are generated together
+    weight: float = 1.0  # share of -n when several tasks are generated together (a positive finite number)
 
     def validate(self) -> None:
-        if not isinstance(self.weight, (int, float)) or isinstance(self.weight, bool) or self.weight <= 0:
+        if (not isinstance(self.weight, (int, float)) or isinstance(self.weight, bool) or not self.weight > 0
+                or not math.isfinite(self.weight)):
             raise ConfigError(f"weight must be a positive number, got {self.weight!r}")
 
     @classmethod

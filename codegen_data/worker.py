@@ -12,6 +12,8 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
         {"op": "batch", "n": 16}: the pool then allows a silence of n items' deadlines)
     <- {"op": "done"}
     -> {"op": "exit"} (or SIGTERM, to stop in the middle of a chunk): it stops its sandbox servers and exits 0
+
+A worker whose parent is gone (its pipes closed) stops its sandbox servers and exits 0, silently.
 """
 
 from __future__ import annotations
@@ -123,6 +125,8 @@ def serve(stdin: TextIO, stdout: TextIO, *, ready: Callable[[], None] | None = N
     reported the ones they held as leaks at exit)."""
     tasks: dict[str, Task] = {}
     for line in stdin:
+        if not line.endswith("\n"):
+            return  # cut short: the parent died while writing it, and nobody is left to answer
         message = json.loads(line)
         op = message["op"]
         if op == "init":
@@ -155,8 +159,11 @@ def serve(stdin: TextIO, stdout: TextIO, *, ready: Callable[[], None] | None = N
 def main() -> None:
     protocol = protocol_stream()
     signal.signal(signal.SIGTERM, _stop_soon)
-    serve(sys.stdin, protocol, ready=_settle_gc)
-    protocol.flush()
+    try:
+        serve(sys.stdin, protocol, ready=_settle_gc)
+        protocol.flush()
+    except BrokenPipeError:
+        pass  # the parent is gone (killed, or its run interrupted): nobody to answer, nothing to report
     # Stop what the tasks started (their sandbox servers, by their exit hooks), then leave without the
     # interpreter's teardown of every module and connection, which took 60-150 ms per worker while the
     # parent waited. Nothing is left unwritten: the protocol stream is flushed after each message.

@@ -110,6 +110,14 @@ def _os_error(exc: OSError, path: Path) -> OutputError:
     return OutputError(f"cannot write to {path}: {exc.strerror or exc}")
 
 
+def _file_above(path: Path) -> Path:
+    """The first of ``path``'s ancestors that exists and is not a directory (else its parent)."""
+    for parent in reversed(path.parents):
+        if str(parent) not in ("", ".", os.sep) and parent.exists() and not parent.is_dir():
+            return parent
+    return path.parent
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     try:
         write_atomic(path, data)
@@ -178,6 +186,7 @@ class DatasetWriter:
     def _prepare(self) -> str:
         out = self.out_dir
         try:
+            self._check_path()
             if out.exists() and not out.is_dir():
                 raise OutputExists(f"output path {out} exists and is not a directory; choose another -o")
             names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
@@ -188,7 +197,8 @@ class DatasetWriter:
                                    f"(it has {foreign[0]!r}); choose another -o")
             if self.partial.is_dir():
                 self._acquire()  # before judging the partial run: it may be running now
-            saved = self._read_json(self.partial / "plan.json")
+            # --overwrite replaces whatever is there, so only the other modes need the saved plan.
+            saved = self._read_saved(self.partial / "plan.json", "an interrupted run", "start over") if self.mode != "overwrite" else None
             plan = self.plan_record()
             if self.mode == "new":
                 if saved is not None:
@@ -200,7 +210,7 @@ class DatasetWriter:
                     raise OutputExists(f"{out} holds an interrupted run of another command ({saved.get('command')}); "
                                        "rerun that command with --resume, or add --overwrite to start over")
                 if saved is None and has_dataset:
-                    manifest = self._read_json(out / "manifest.json") or {}
+                    manifest = self._read_saved(out / "manifest.json", "a dataset", "replace it, or choose another -o") or {}
                     if manifest.get("plan") == plan and manifest.get("complete"):
                         return "finished"
                     raise OutputExists(f"{out} holds a finished dataset of another command ({manifest.get('command')}); "
@@ -224,6 +234,46 @@ class DatasetWriter:
         except OSError as exc:
             raise _os_error(exc, out) from None
 
+    def _check_path(self) -> None:
+        """Refuse, in one line, an output path that cannot be a directory: one under a file, a symbolic
+        link loop, a dangling symbolic link, a name too long (a usage error, like a path that holds a file)."""
+        out = self.out_dir
+        try:
+            os.stat(out)
+        except FileNotFoundError:
+            if out.is_symlink():
+                raise OutputExists(f"output path {out} is a symbolic link to {os.readlink(out)}, which does not exist; "
+                                   "remove the link or create what it points to, or choose another -o") from None
+        except NotADirectoryError:
+            raise OutputExists(f"output path {out} is under {_file_above(out)}, which is not a directory; "
+                               "choose another -o") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OutputExists(f"output path {out} is a loop of symbolic links; fix the links or choose another -o") from None
+            if exc.errno == errno.ENAMETOOLONG:
+                raise OutputExists(f"output path {out} is too long a name; choose another -o") from None
+            raise
+
+    def _read_saved(self, path: Path, what: str, recover: str) -> dict[str, Any] | None:
+        """The JSON object in ``path`` (a saved plan or manifest), or None if there is none; one that
+        cannot be read or is not an object is an :class:`OutputExists` saying so and how to recover."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+        else:
+            try:
+                value = json.loads(data.decode("utf-8"))
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                return value
+            reason = "damaged: not the JSON object codegen-data writes"
+        raise OutputExists(f"{self.out_dir} holds {what} whose {path.relative_to(self.out_dir)} cannot be read ({reason}); "
+                           f"add --overwrite to {recover}")
+
     @staticmethod
     def _read_json(path: Path) -> dict[str, Any] | None:
         try:
@@ -235,9 +285,9 @@ class DatasetWriter:
         return value if isinstance(value, dict) else {}
 
     # committed shards -------------------------------------------------------------------------
-    def _shard_data(self, task: str) -> Iterator[bytes]:
-        """The bytes of each of the task's shards that continue each other from index 0, one shard at
-        a time, each file read once (a gap, or a torn or foreign shard, ends them)."""
+    def _shards(self, task: str) -> Iterator[tuple[int, bytes]]:
+        """``(start, bytes)`` of each of the task's shards that continue each other from index 0, one
+        shard at a time, each file read once (a gap, or a torn or foreign shard, ends them)."""
         folder = self.partial / "shards" / task
         if not folder.is_dir():
             return
@@ -248,17 +298,60 @@ class DatasetWriter:
             count = data.count(b"\n")
             if not count or not data.endswith(b"\n") or not data.startswith(b'{"i":%d,' % at):
                 return  # torn or foreign: the run goes on from here and rewrites it
-            yield data
+            yield at, data
             at += count
+
+    def _shard_data(self, task: str) -> Iterator[bytes]:
+        for _, data in self._shards(task):
+            yield data
 
     def _committed_lines(self, task: str) -> Iterator[str]:
         for data in self._shard_data(task):
             yield from data.decode("utf-8").split("\n")[:-1]  # [:-1]: the nothing after the last newline
 
     def committed(self, task: str) -> Iterator[dict[str, Any]]:
-        """The task's committed outcomes in index order: ``{"i", "split", "record"}`` or ``{"i", "reject"}``."""
-        for line in self._committed_lines(task):
-            yield json.loads(line)
+        """The task's committed outcomes in index order: ``{"i", "split", "record"}`` or ``{"i", "reject"}``.
+
+        Each shard is checked whole before any of its outcomes is given: a damaged one (bytes that are
+        not UTF-8, a line that is not an outcome, an index out of sequence) is taken for a torn one: it
+        and every shard after it are deleted, and the run goes on from its first index and writes them
+        again. So a resumed run reads them all (here) before it adds an outcome."""
+        for start, data in self._shards(task):
+            outcomes = self._parse_shard(task, start, data)
+            if outcomes is None:
+                self._drop_shards(task, start)
+                return
+            yield from outcomes
+
+    def _parse_shard(self, task: str, start: int, data: bytes) -> list[dict[str, Any]] | None:
+        """The outcomes of a shard that starts at ``start``, or None if it is damaged."""
+        try:
+            lines = data.decode("utf-8").split("\n")[:-1]
+            outcomes = [json.loads(line) for line in lines]
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+            return None
+        for k, outcome in enumerate(outcomes):
+            if not isinstance(outcome, dict) or type(outcome.get("i")) is not int or outcome["i"] != start + k:
+                return None
+            record, reject = outcome.get("record"), outcome.get("reject")
+            if record is not None:
+                if (not isinstance(record, dict) or outcome.get("split") not in self.plan.splits
+                        or not isinstance(record.get("id"), str) or record.get("task") != task):
+                    return None
+            elif not isinstance(reject, dict) or not isinstance(reject.get("reason"), str):
+                return None
+        return outcomes
+
+    def _drop_shards(self, task: str, start: int) -> None:
+        """Delete the task's shards from index ``start`` on: the run makes those outcomes again."""
+        folder = self.partial / "shards" / task
+        try:
+            for path in folder.glob("*.jsonl"):
+                if path.stem.isdigit() and int(path.stem) >= start:
+                    path.unlink()
+        except OSError as exc:
+            raise _os_error(exc, folder) from None
+        self._buffer_start[task] = self._counted_from[task] = start
 
     # streaming -------------------------------------------------------------------------------
     def add_record(self, task: str, index: int, split: str, record: dict[str, Any]) -> None:

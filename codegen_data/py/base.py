@@ -34,6 +34,13 @@ from .generator import DIFFICULTIES, Program, generate_program
 __all__ = ["ProgramConfig", "ProgramTask", "ProgramCandidate", "ProgramExecution", "literal_round_trips"]
 
 
+MAX_MEMORY_MB = 1 << 20
+"""Upper bound of ``memory_mb`` (1 TiB), the sandbox's own: past it, every candidate failed to start."""
+MAX_OUTPUT_LIMIT = 1 << 24
+"""Upper bound of ``output_limit`` (16 MiB): the sandbox holds a run's output, and lines 24 times that
+long, in memory."""
+
+
 @dataclass
 class ProgramConfig(TaskConfig):
     """Options shared by the program tasks (a ``--config`` TOML table named after the task)."""
@@ -41,8 +48,8 @@ class ProgramConfig(TaskConfig):
     tests: int = 5  # recorded tests per program (visible examples for output/input prediction)
     hidden_tests: int = 10  # hidden tests of synthesis and repair
     timeout: float = 2.0  # wall-clock seconds for one program on all its inputs
-    memory_mb: int = 512  # address-space limit of the sandboxed process
-    output_limit: int = 65536  # bytes of stdout before a run is stopped
+    memory_mb: int = 512  # address-space limit of the sandboxed process (64 to 1048576)
+    output_limit: int = 65536  # bytes of stdout before a run is stopped (1024 to 16777216)
     min_distinct_outputs: int = 2  # a program must tell at least this many inputs apart
 
     def validate(self) -> None:
@@ -53,10 +60,10 @@ class ProgramConfig(TaskConfig):
             raise ConfigError(f"hidden_tests must be between 1 and 50, got {self.hidden_tests}")
         if not 0 < self.timeout <= 60:
             raise ConfigError(f"timeout must be in (0, 60] seconds, got {self.timeout}")
-        if self.memory_mb < 64:
-            raise ConfigError(f"memory_mb must be >= 64, got {self.memory_mb}")
-        if self.output_limit < 1024:
-            raise ConfigError(f"output_limit must be >= 1024, got {self.output_limit}")
+        if not 64 <= self.memory_mb <= MAX_MEMORY_MB:
+            raise ConfigError(f"memory_mb must be between 64 and {MAX_MEMORY_MB}, got {self.memory_mb}")
+        if not 1024 <= self.output_limit <= MAX_OUTPUT_LIMIT:
+            raise ConfigError(f"output_limit must be between 1024 and {MAX_OUTPUT_LIMIT}, got {self.output_limit}")
         if self.min_distinct_outputs < 1:
             raise ConfigError(f"min_distinct_outputs must be >= 1, got {self.min_distinct_outputs}")
 

@@ -1406,7 +1406,10 @@ def main() -> None:
     compile("", "<init>", "exec")  # the AST types, built at the first compile (~1 ms): once here, not in each child
     gc.collect()
     gc.freeze()  # children share these pages; the collector should not touch (and so copy) them
-    server.serve(requests, reply)
+    try:
+        server.serve(requests, reply)
+    except BrokenPipeError:
+        pass  # the client is gone (its process killed, its run interrupted): nobody to answer
     server._retire()
     os._exit(0)  # nothing left to flush or clean (the client removes a host work dir): skip the teardown
 

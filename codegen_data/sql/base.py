@@ -27,18 +27,28 @@ from .verify import SqlExecution, run_checks
 __all__ = ["SqlConfig", "SqlTask", "SqlCandidate"]
 
 
+MAX_DATABASES_PER_DOMAIN = 10_000
+"""Upper bound of ``databases_per_domain``: the run lists every database of every domain when it writes
+the side files (at 10,000, 160,000 of them, under a second); 100,000,000 held gigabytes."""
+MAX_MEMORY_LIMIT_MB = 1 << 20
+"""Upper bound of ``memory_limit_mb`` (1 TiB): past what DuckDB accepts, every query failed."""
+MAX_RESULT_ROWS = 100_000
+"""Upper bound of ``max_result_rows``: SQLite's cross-check fetches up to this many rows at once (past
+2**31 it refused every query, and the records lost their second engine)."""
+
+
 @dataclass
 class SqlConfig(TaskConfig):
     """Options shared by the SQL tasks (set them in a ``--config`` TOML table named after the task)."""
 
     domains: list[str] = field(default_factory=list)  # empty: every domain
-    databases_per_domain: int = 4  # distinct databases drawn per domain; each serves many queries
+    databases_per_domain: int = 4  # distinct databases drawn per domain (1 to 10000); each serves many queries
     min_rows: int = 20  # rows per table, at least
     max_rows: int = 60  # rows per table, at most (above UNOPTIMIZED_MAX_TABLE_ROWS, DuckDB plans with its optimizer)
     null_rate: float = 0.1  # share of NULLs in nullable columns
     query_timeout: float = 2.0  # seconds a statement may run before it is interrupted
-    memory_limit_mb: int = 256  # DuckDB memory limit of a worker's sandboxed connection (all its databases)
-    max_result_rows: int = 1000  # larger results are rejected
+    memory_limit_mb: int = 256  # DuckDB memory limit of a worker's sandboxed connection (all its databases; 16 to 1048576)
+    max_result_rows: int = 1000  # larger results are rejected (1 to 100000)
     allow_all_null: bool = False  # keep queries whose result is all NULL
 
     def validate(self) -> None:
@@ -47,8 +57,8 @@ class SqlConfig(TaskConfig):
         for d in self.domains:
             if d not in known:
                 raise ConfigError(f"domains: unknown domain {d!r} (known: {', '.join(known)})")
-        if self.databases_per_domain < 1:
-            raise ConfigError(f"databases_per_domain must be >= 1, got {self.databases_per_domain}")
+        if not 1 <= self.databases_per_domain <= MAX_DATABASES_PER_DOMAIN:
+            raise ConfigError(f"databases_per_domain must be between 1 and {MAX_DATABASES_PER_DOMAIN}, got {self.databases_per_domain}")
         if self.min_rows < 1:
             raise ConfigError(f"min_rows must be >= 1, got {self.min_rows}")
         if self.max_rows < self.min_rows:
@@ -59,10 +69,10 @@ class SqlConfig(TaskConfig):
             raise ConfigError(f"null_rate must be between 0 and 0.9, got {self.null_rate}")
         if not 0 < self.query_timeout <= 600:
             raise ConfigError(f"query_timeout must be in (0, 600] seconds, got {self.query_timeout}")
-        if self.memory_limit_mb < 16:
-            raise ConfigError(f"memory_limit_mb must be >= 16, got {self.memory_limit_mb}")
-        if self.max_result_rows < 1:
-            raise ConfigError(f"max_result_rows must be >= 1, got {self.max_result_rows}")
+        if not 16 <= self.memory_limit_mb <= MAX_MEMORY_LIMIT_MB:
+            raise ConfigError(f"memory_limit_mb must be between 16 and {MAX_MEMORY_LIMIT_MB}, got {self.memory_limit_mb}")
+        if not 1 <= self.max_result_rows <= MAX_RESULT_ROWS:
+            raise ConfigError(f"max_result_rows must be between 1 and {MAX_RESULT_ROWS}, got {self.max_result_rows}")
 
 
 @dataclass

@@ -70,7 +70,8 @@ the optimizer at 200 rows against 0.9 ms with it, and 24 ms against 1.2 ms at 5,
 
 @dataclass
 class QueryResult:
-    """What one statement did: ``status`` is ``ok``, ``error``, ``timeout``, ``too_many_rows`` or ``refused``."""
+    """What one statement did: ``status`` is ``ok``, ``error``, ``timeout``, ``too_many_rows`` or ``refused``
+    (or, from the scoring process of :mod:`codegen_data.sql.remote`, ``too_large``)."""
 
     status: str
     columns: list[str] = field(default_factory=list)

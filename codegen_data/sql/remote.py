@@ -8,7 +8,10 @@ and answers JSON lines::
         "engine": "duckdb" | "sqlite", "sql": "SELECT ..."}
     <- {"status": "ok", "columns": [...], "types": [...], "rows": [...], "error": null}
 
-A child that dies or misses the deadline is killed and replaced; the query counts as ``timeout``.
+A child that dies or misses the deadline is killed and replaced; the query counts as ``timeout``. A
+result whose reply would pass :data:`MAX_RESULT_BYTES` is not sent: the reply is the status
+``too_large`` instead (like ``too_many_rows``, a failed query), so one query costs about its timeout
+however much it selects.
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ import sys
 import time
 from typing import Any
 
-from .._processes import protocol_stream, start_helper
+from .._processes import READ_BYTES, protocol_stream, start_helper
 from .executor import QueryResult
 
-__all__ = ["SqlRunner"]
+__all__ = ["SqlRunner", "MAX_RESULT_BYTES"]
+
+MAX_RESULT_BYTES = 16 << 20
+"""The largest reply (a result, as JSON) the SQL process sends: 16 MiB, far above any gold result
+(generated results hold at most ``max_result_rows`` rows of short values). A 90 MB result (9,000
+strings of 10,000 bytes) held a scoring process for a minute; refused, it costs well under a second."""
 
 
 class SqlRunner:
@@ -58,19 +66,27 @@ class SqlRunner:
         return QueryResult(data["status"], data["columns"], data["types"], data["rows"], data["error"])
 
     @staticmethod
-    def _read_line(proc: subprocess.Popen, *, deadline: float) -> bytes | None:
-        buffer = b""
+    def _read_line(proc: subprocess.Popen, *, deadline: float, limit: int = MAX_RESULT_BYTES + 4096) -> bytes | None:
+        """The next line from ``proc`` (without its newline), read in linear time; None when it ends,
+        misses ``deadline`` or sends more than ``limit`` bytes without a newline (its own cap, with
+        room for the reply's other fields, is :data:`MAX_RESULT_BYTES`: it misbehaves)."""
+        buffer = bytearray()
         with selectors.DefaultSelector() as sel:
             sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
-            while b"\n" not in buffer:
+            while True:
                 left = deadline - time.monotonic()
                 if left <= 0 or not sel.select(timeout=left):
                     return None
-                chunk = os.read(proc.stdout.fileno(), 1 << 16)  # type: ignore[union-attr]
+                chunk = os.read(proc.stdout.fileno(), READ_BYTES)  # type: ignore[union-attr]
                 if not chunk:
                     return None
+                end = chunk.find(b"\n")  # only the new bytes are searched: the buffer holds none
+                if end >= 0:
+                    buffer += chunk[:end]
+                    return bytes(buffer)
                 buffer += chunk
-        return buffer.split(b"\n", 1)[0]
+                if len(buffer) > limit:
+                    return None
 
     def close(self) -> None:
         if self._proc is not None:
@@ -120,12 +136,36 @@ def _serve() -> None:
         try:
             sessions = cache.get(DatabaseSpec(**request["database"]))
             session = sessions.sqlite if request["engine"] == "sqlite" else sessions.duckdb
-            result = session.run(request["sql"])
-        except Exception as exc:  # a bad database spec: reported, not fatal
-            result = QueryResult("error", error=f"{type(exc).__name__}: {exc}"[:300])
-        protocol.write(json.dumps({"status": result.status, "columns": result.columns, "types": result.types,
-                                   "rows": result.rows, "error": result.error}) + "\n")
+            reply = _reply(session.run(request["sql"]))
+        except Exception as exc:  # a bad database spec, or a result too large to encode: reported, not fatal
+            reply = _reply(QueryResult("error", error=f"{type(exc).__name__}: {exc}"[:300]))
+        protocol.write(reply + "\n")
         protocol.flush()
+
+
+def _reply(result: QueryResult) -> str:
+    """``result`` as the reply line, or a ``too_large`` one when it passes :data:`MAX_RESULT_BYTES`
+    (known from the values' lengths before anything is encoded, when they are strings)."""
+    too_large = {"status": "too_large", "columns": result.columns, "types": result.types, "rows": [],
+                 "error": f"the result is larger than {MAX_RESULT_BYTES} bytes"}
+    if _rough_size(result.rows) > MAX_RESULT_BYTES:
+        return json.dumps(too_large)
+    reply = json.dumps({"status": result.status, "columns": result.columns, "types": result.types,
+                        "rows": result.rows, "error": result.error})
+    return json.dumps(too_large) if len(reply) > MAX_RESULT_BYTES else reply
+
+
+def _rough_size(rows: list[list[Any]]) -> int:
+    """At most the length of ``rows`` as JSON, counting only the strings it holds at the first level;
+    stops counting once past the cap."""
+    size = 0
+    for row in rows:
+        for value in row:
+            if isinstance(value, str):
+                size += len(value)
+        if size > MAX_RESULT_BYTES:
+            break
+    return size
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def py_dataset(tmp_path_factory):
         ({"tests": 0}, "tests must be between 1 and 50"),
         ({"hidden_tests": 99}, "hidden_tests must be between 1 and 50"),
         ({"timeout": -1}, "timeout must be in (0, 60]"),
-        ({"memory_mb": 8}, "memory_mb must be >= 64"),
+        ({"memory_mb": 8}, "memory_mb must be between 64 and 1048576"),
         ({"timeout": "fast"}, "timeout must be float"),
         ({"speed": 3}, "unknown option 'speed'"),
     ],

@@ -24,11 +24,11 @@ SQL_TASKS = ["text_to_sql", "sql_output", "sql_translate"]
     "options, message",
     [
         ({"min_rows": 0}, "min_rows must be >= 1"),
-        ({"databases_per_domain": 0}, "databases_per_domain must be >= 1"),
+        ({"databases_per_domain": 0}, "databases_per_domain must be between 1 and 10000"),
         ({"query_timeout": 0}, "query_timeout must be in (0, 600]"),
         ({"domains": ["atlantis"]}, "unknown domain 'atlantis'"),
         ({"domains": "retail"}, "domains must be a list"),
-        ({"memory_limit_mb": 1}, "memory_limit_mb must be >= 16"),
+        ({"memory_limit_mb": 1}, "memory_limit_mb must be between 16 and 1048576"),
         ({"color": "red"}, "unknown option 'color'"),
     ],
 )
