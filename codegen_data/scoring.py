@@ -14,7 +14,7 @@ from typing import Any
 from .answers import extract_answer
 from .registry import get_task
 
-__all__ = ["Scorer", "Verdict", "score", "FAILURES", "TIMEOUT_ATTEMPTS"]
+__all__ = ["Scorer", "Verdict", "score", "FAILURES", "TIMEOUT_ATTEMPTS", "ran_out"]
 
 FAILURES = {
     "no_answer": "the reply holds no answer",
@@ -30,6 +30,24 @@ TIMEOUT_ATTEMPTS = 2
 swapping, its cores held by other work) can make a right answer miss its deadline, and a CI gate
 must not fail a model for it; running the answer once more, at once and alone, keeps such a stall
 out of the report, for the price of a second deadline on answers that really run too long."""
+
+
+_FROM_OUTSIDE = ("SIGKILL", "SIGXCPU", "SIGTERM", "SIGHUP", "SIGINT")
+"""Signals that stop a program from outside (a limit, the kernel's out-of-memory killer, the machine):
+a program killed by another (``SIGSEGV``, ``SIGABRT``, a signal it sent itself) crashed by itself."""
+
+
+def ran_out(status: str, detail: str | None = None) -> bool:
+    """Whether a sandboxed run's (or call's) ``status`` means it ran out of time: ``timeout``, or
+    ``killed`` from outside (:data:`_FROM_OUTSIDE`, or a sandbox server that died), which counts as
+    ``timeout`` too and runs again; not a program that crashed by itself (``killed by SIGSEGV``), an
+    ``execution_error``."""
+    if status == "timeout":
+        return True
+    if status != "killed":
+        return False
+    detail = detail or ""
+    return not detail.startswith("killed by ") or detail.removeprefix("killed by ") in _FROM_OUTSIDE
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Any
 from .._processes import cpu_slots
 from ..evaluate import ItemResult, build_report, write_report
 from ..sandbox import ProgramResult, Sandbox
-from ..scoring import TIMEOUT_ATTEMPTS, Verdict
+from ..scoring import TIMEOUT_ATTEMPTS, Verdict, ran_out
 from ..task import ConfigError
 
 __all__ = [
@@ -67,7 +67,7 @@ def report_of(benchmark: str, data_path: str | Path, items: list[ItemResult], ks
 def verdict_of_failure(status: str, detail: str | None) -> Verdict:
     """The verdict on a program or call that did not return a value (``status`` is not ``ok``)."""
     detail = detail or status
-    if status in ("timeout", "killed"):
+    if ran_out(status, detail):
         return Verdict.fail("timeout", detail)
     if detail.startswith(("SyntaxError", "IndentationError", "TabError")):
         return Verdict.fail("syntax_error", detail)

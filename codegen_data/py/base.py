@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from .. import __version__
 from .._seeding import stable_hash
 from ..grammar import load_grammar
-from ..scoring import Verdict
+from ..scoring import Verdict, ran_out
 from ..groups import python_structure_key
 from ..sandbox import ProgramResult, Sandbox
 from ..task import ConfigError, Reject, Task, TaskConfig
@@ -362,13 +362,13 @@ class ProgramTask(Task):
     def run_tests(code: str, entry_point: str, tests: list[dict[str, str]], scorer: Any) -> Verdict:
         """Whether ``code`` reproduces every test's output (or exception type) in the sandbox."""
         result = scorer.sandbox.run(code, entry_point, [t["input"] for t in tests])
-        if result.status in ("timeout", "killed"):
+        if ran_out(result.status, result.error):
             return Verdict.fail("timeout", result.error or result.status)
         if result.status != "ok":
             kind = "syntax_error" if (result.error or "").startswith(("SyntaxError", "IndentationError")) else "execution_error"
             return Verdict.fail(kind, result.error or result.status)
         for test, call in zip(tests, result.calls):
-            if call.status in ("timeout", "killed"):
+            if ran_out(call.status, result.error):
                 return Verdict.fail("timeout", f"{entry_point}({test['input']})")
             if "output" in test and not (call.status == "ok" and call.output == test["output"]):
                 if call.status == "error" and call.exception in ("SyntaxError", "IndentationError"):

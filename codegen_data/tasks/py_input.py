@@ -18,7 +18,7 @@ from typing import Any
 
 from ..py import arguments
 from ..py.base import ProgramCandidate, ProgramExecution, ProgramTask
-from ..scoring import Verdict
+from ..scoring import Verdict, ran_out
 
 PROMPT = """Here is a Python function:
 
@@ -39,7 +39,7 @@ class PyInput(ProgramTask):
         first = scorer.sandbox.run(arguments.collector(record["code"]), arguments.ENTRY, [answer])
         call = first.calls[0] if first.status == "ok" and first.calls else None
         status, detail = (call.status, call.exception) if call is not None else (first.status, first.error)
-        if status in ("timeout", "killed"):
+        if ran_out(status, detail if call is None else first.error):
             return Verdict.fail("timeout", detail or status)
         if status != "ok":
             kind = "syntax_error" if (detail or "").startswith(("SyntaxError", "IndentationError")) else "execution_error"

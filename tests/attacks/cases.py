@@ -109,7 +109,8 @@ def raised(exception: str) -> Outcome:
 
 
 def killed(signal: str) -> Outcome:
-    return Outcome("timeout", rf"^killed by {signal}$", f"killed by {signal}")
+    """Killed by a signal it brought on itself: it crashed (not a time-out, which would run it again)."""
+    return Outcome("execution_error", rf"^killed by {signal}$", f"killed by {signal}")
 
 
 def exited(code: int) -> Outcome:
@@ -601,7 +602,7 @@ def $entry(*args):
 import os
 def $entry(*args):
     os.abort()
-""", Outcome("timeout", r"^killed by SIG(ABRT|SEGV)$", "killed by SIGABRT (SIGSEGV under seccomp)"), EXIT_STATUS),
+""", Outcome("execution_error", r"^killed by SIG(ABRT|SEGV)$", "killed by SIGABRT (SIGSEGV under seccomp)"), EXIT_STATUS),
     attack("real_time_signal_death", "clean verdict", r"""
 import ctypes, struct, time
 libc = ctypes.CDLL(None, use_errno=True)

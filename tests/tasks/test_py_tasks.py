@@ -167,3 +167,18 @@ def test_synthesis_hidden_tests_that_one_constant_passes_are_rejected():
     assert candidates and dropped, "seed 0 no longer covers both cases"
     for candidate, execution in zip(candidates, task.execute_many(candidates)):
         assert task.extra_verify(candidate, execution) is None
+
+
+def test_a_crashing_answer_is_an_execution_error_not_a_timeout():
+    """A program that crashes by itself (SIGSEGV) failed as it ran, and is not run again as a time-out is."""
+    from codegen_data.benchmarks import verdict_of_failure
+    from codegen_data.scoring import Scorer, ran_out
+
+    record = {"task": "py_synthesis", "entry_point": "f", "tests": [{"input": "1", "output": "2"}]}
+    crash = "def f(x):\n    import ctypes\n    return ctypes.string_at(0)\n"
+    with Scorer(timeout=2.0) as scorer:
+        verdict = get_task("py_synthesis").score(record, crash, scorer)
+        assert (verdict.failure, verdict.error) == ("execution_error", "killed by SIGSEGV")
+        assert get_task("py_synthesis").score(record, "def f(x):\n    return x + 1\n", scorer).passed
+    assert verdict_of_failure("killed", "killed by SIGSEGV").failure == "execution_error"
+    assert ran_out("killed", "killed by SIGKILL") and ran_out("timeout") and not ran_out("error", "ValueError")
