@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -72,6 +73,15 @@ def _output_dir(text: str, *, datasets: tuple = ()) -> Path:
 
 _FILE_HELP = (" A symbolic link is followed (the file it points to is replaced; the link stays). Refused: '-', a path "
               "that exists and is not a regular file (directory, device, FIFO)")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences, from a predictions file's ids or a
+    model's errors) written as escapes, so a report printed to a terminal cannot drive it."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class _Group(click.Group):
@@ -453,7 +463,7 @@ def evaluate(directory: Path | None, predictions: Path, out: str | None, k: str 
         raise _usage(str(exc)) from None
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    click.echo(text)
+    click.echo(_shown(text))
     sys.exit(code)
 
 
@@ -473,7 +483,7 @@ def compare(base: Path, new: Path, max_drop: float, fmt: str) -> None:
     from .compare import compare_command
 
     code, text = compare_command(base, new, max_drop=max_drop, fmt=fmt)
-    click.echo(text, err=code == 2)
+    click.echo(_shown(text), err=code == 2)
     sys.exit(code)
 
 

@@ -146,3 +146,15 @@ def test_workers_are_capped_per_cpu_and_per_item():
     cpus = os.cpu_count() or 1
     assert _workers(10**6) == MAX_WORKERS_PER_CPU * cpus
     assert _workers(10**6, items=2) == 2 and _workers(1, items=100) == 1 and _workers(None, items=10**6) == cpus
+
+
+def test_ids_from_a_predictions_file_cannot_drive_the_terminal(ds, gold, tmp_path):
+    """An unknown id is echoed in the summary (with --allow-unknown-ids); its control characters come
+    out as escapes, not as a terminal escape sequence (here one that sets the window title)."""
+    hostile = "x\x1b]0;pwned\x07\x1b[2J"
+    predictions = tmp_path / "hostile.jsonl"
+    predictions.write_text(gold.read_text() + json.dumps({"id": hostile, "prediction": "1"}) + "\n", encoding="utf-8")
+    proc = cli("evaluate", str(ds), "--predictions", str(predictions), "--allow-unknown-ids")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "x\\x1b]0;pwned\\x07\\x1b[2J" in proc.stdout
