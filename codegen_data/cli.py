@@ -128,7 +128,9 @@ def _load_config(path: str | None) -> dict:
         return {}
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = f.read()
+        # A byte-order mark (some Windows editors write one) is not TOML, but it is no reason to refuse a file.
+        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
     except FileNotFoundError:
         raise _usage(f"config file not found: {path}") from None
     except OSError as exc:
@@ -277,7 +279,7 @@ def verify(directory: Path, workers: int) -> None:
     from .audit import verify_dataset
 
     if not (directory / "manifest.json").is_file():
-        raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
+        raise _usage(_not_a_dataset(directory))
     workers = _workers(workers)
     bar = click.progressbar(length=_record_count(directory), label="verifying", file=sys.stderr) if sys.stderr.isatty() else None
     if bar is not None:
@@ -303,12 +305,20 @@ def _record_count(directory: Path) -> int:
         return 0
 
 
+def _not_a_dataset(directory: Path) -> str:
+    """Why ``directory`` (which has no manifest.json) is not a dataset, in one line."""
+    if (directory / ".partial").is_dir():
+        return (f"{directory} holds an unfinished run, not a dataset (no manifest.json yet): finish it by "
+                "running its generate command again with --resume")
+    return f"{directory} is not a codegen-data dataset (no manifest.json)"
+
+
 def _dataset_dir(directory: Path) -> Path:
     """DIRECTORY when it holds an intact dataset; else a one-line error."""
     from .audit import require_intact
 
     if not (directory / "manifest.json").is_file():
-        raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
+        raise _usage(_not_a_dataset(directory))
     try:
         require_intact(directory)
     except ConfigError as exc:
@@ -441,7 +451,7 @@ def evaluate(directory: Path | None, predictions: Path, out: str | None, k: str 
         if directory is None:
             raise _usage("missing the dataset DIRECTORY (or use --benchmark)")
         if not (directory / "manifest.json").is_file():
-            raise _usage(f"{directory} is not a codegen-data dataset (no manifest.json)")
+            raise _usage(_not_a_dataset(directory))
         if split is not None:
             from .audit import split_files
 

@@ -158,3 +158,19 @@ def test_ids_from_a_predictions_file_cannot_drive_the_terminal(ds, gold, tmp_pat
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
     assert "x\\x1b]0;pwned\\x07\\x1b[2J" in proc.stdout
+
+
+def test_a_config_with_a_byte_order_mark_is_read(tmp_path):
+    config = tmp_path / "bom.toml"
+    config.write_bytes("\ufeff[py_output]\nweight = 1.0\ntimeout = 1.5\n".encode("utf-8"))
+    out = tmp_path / "out"
+    proc = cli("generate", "py_output", "-n", "3", "-o", str(out), "--config", str(config), "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["tasks"]["py_output"]["config"]["timeout"] == 1.5
+
+
+def test_a_directory_with_an_unfinished_run_says_so(tmp_path):
+    unfinished = tmp_path / "run"
+    (unfinished / ".partial").mkdir(parents=True)
+    for command in (["stats", str(unfinished)], ["verify", str(unfinished)], ["report", str(unfinished), "-o", str(tmp_path / "r.html")]):
+        one_line_error(cli(*command), 2, "holds an unfinished run", "--resume")
