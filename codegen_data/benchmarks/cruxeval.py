@@ -16,7 +16,8 @@ comparison ``output == value`` happens here on ``repr``-parsed literals, so a pr
 own report can only report a value it computed. In input mode that is not enough, as the expected
 output is known to whoever writes the prediction: the prediction ``f(<arguments>)`` runs in a first
 program that returns its arguments, parsed here as plain data, and a second program with none of the
-prediction's code calls ``f`` on them (:mod:`codegen_data.py.arguments`). Three differences from
+prediction's code calls ``f`` on them (:mod:`codegen_data.py.arguments`); arguments written as
+literals, which run no code, go straight to the second. Three differences from
 CRUXEval, all on answers no honest model writes: a prediction that changes the check's shape
 (``x or True``, ``a == b``) is refused, an input prediction must be a call of ``f`` (CRUXEval
 accepts any expression containing ``f(``; all 7,837 of Code Llama's input generations that parse are
@@ -41,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ..evaluate import ItemResult
-from ..py.arguments import ENTRY, arguments_source, collector, literal
+from ..py.arguments import ENTRY, arguments_source, collector, literal, literal_arguments
 from ..scoring import TIMEOUT_ATTEMPTS, Verdict
 from ..task import ConfigError
 from . import CheckRunner, Program, item_result, report_of, verdict_of_failure
@@ -186,6 +187,9 @@ def _arguments_program(item: CruxItem, value: ast.expr) -> Verdict | Program:
     prediction must not be the one whose report decides)."""
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "f"):
         return Verdict.fail("execution_error", "refused: an input prediction must be a call f(...)")
+    written = literal_arguments(value)
+    if written is not None:  # literals run no code: straight to the program that calls f
+        return Program(item.code, "f", (written,))
     call = ast.Call(ast.Name(ENTRY, ast.Load()), value.args, value.keywords)
     try:
         source = ast.unparse(call)
@@ -194,7 +198,12 @@ def _arguments_program(item: CruxItem, value: ast.expr) -> Verdict | Program:
         same = False
     if not same:
         return Verdict.fail("execution_error", "refused: the prediction cannot be evaluated on its own")
-    return Program(f"{collector(item.code)}\n\ndef {ANSWER}():\n    return (\n{source}\n)\n", ANSWER)
+    return _Collect(f"{collector(item.code)}\n\ndef {ANSWER}():\n    return (\n{source}\n)\n", ANSWER)
+
+
+@dataclass(frozen=True)
+class _Collect(Program):
+    """Input mode's first program: its result is the prediction's arguments (:func:`call_program`)."""
 
 
 def call_program(item: CruxItem, result) -> Verdict | Program:
@@ -264,10 +273,10 @@ def _decide(runner: CheckRunner, items: list[CruxItem], planned: list[list[Verdi
     results = dict(zip(programs, runner.run(programs)))
     checks = len(results)
     if mode == "input":
-        planned = [[call_program(item, results[p]) if isinstance(p, Program) else p for p in row] for item, row in zip(items, planned)]
-        calls = [p for row in planned for p in row if isinstance(p, Program)]
-        results = dict(zip(calls, runner.run(calls)))
-        checks += len(results)
+        planned = [[call_program(item, results[p]) if isinstance(p, _Collect) else p for p in row] for item, row in zip(items, planned)]
+        calls = [p for row in planned for p in row if isinstance(p, Program) and p not in results]
+        results.update(zip(calls, runner.run(calls)))
+        checks += len(set(calls))
     return [[p if isinstance(p, Verdict) else judge(item, results[p]) for p in row] for item, row in zip(items, planned)], checks
 
 

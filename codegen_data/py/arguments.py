@@ -10,9 +10,13 @@ program, loaded from the function's own code, calls the function on them. Whatev
 forges, it can only choose arguments, which is what an answer does anyway: the function's real output
 on them decides.
 
-Arguments must be plain data (builtin literals, ``set()``, ``frozenset(...)``, ``inf``/``nan``), as
-every input of ``py_input`` and CRUXEval is. The second program gets them in the order the first
-wrote them (sets and dicts included), so both are deterministic under the sandbox's hash seed.
+Arguments written as literals (``[1, 2], {3, 1}``) run no code, so they skip the first program and reach
+the second as written (:func:`literal_arguments`). Any other argument expression (``'a' * 3``,
+``list(range(5))``) is evaluated by the first program, and its value must be plain data (builtin
+literals, ``set()``, ``frozenset(...)``, ``inf``/``nan``) whose printed form fits the sandbox's output
+limit; it reaches the second program in the order the first printed it (a set may then iterate in
+another order than the prediction's own), and objects the prediction shared between arguments are
+copies there.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import keyword
 import math
 from typing import Any
 
-__all__ = ["ENTRY", "collector", "arguments_source", "literal"]
+__all__ = ["ENTRY", "collector", "arguments_source", "literal", "literal_arguments"]
 
 ENTRY = "__prediction_arguments__"
 """The function of :func:`collector`'s program that returns the arguments it was called with."""
@@ -78,12 +82,42 @@ def _build(node: ast.AST) -> Any:
 
 
 class _Spelled(ast.NodeTransformer):
-    """``inf`` and ``nan`` (how repr writes those floats) as expressions that make them: ``float('inf')``."""
+    """``inf`` and ``nan`` (how repr writes those floats) as literals that make them, with no name to
+    look up (the function's own code may define ``float``): ``1e999`` and ``(1e999 - 1e999)``."""
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id in _NAMES:
-            return ast.Call(ast.Name("float", ast.Load()), [ast.Constant(node.id)], [])
+        if node.id == "inf":
+            return ast.Constant(math.inf)  # unparsed as 1e309
+        if node.id == "nan":
+            return ast.BinOp(ast.Constant(math.inf), ast.Sub(), ast.Constant(math.inf))
         return node
+
+
+def _plain(node: ast.AST) -> bool:
+    """``node`` is plain data written as a literal (no ``inf``/``nan``: as source those are names)."""
+    try:
+        _build(node)
+    except (_NotLiteral, ValueError, TypeError, RecursionError, MemoryError):
+        return False
+    return not any(isinstance(n, ast.Name) and n.id in _NAMES for n in ast.walk(node))
+
+
+def literal_arguments(call: ast.Call) -> str | None:
+    """The arguments of ``call`` as source, when every one is plain data written as a literal (``[1, 2],
+    k={3, 1}``, ``*[3, 0]``): such arguments run no code, so they go to the program that calls the
+    function as they were written, sets in the order written (rebuilding a set from its printed
+    order need not give the same order back); else None."""
+    parts = []
+    for arg in call.args:
+        inner = arg.value if isinstance(arg, ast.Starred) else arg
+        if not _plain(inner):
+            return None
+        parts.append(("*" if isinstance(arg, ast.Starred) else "") + ast.unparse(inner))
+    for kw in call.keywords:
+        if not _plain(kw.value):
+            return None
+        parts.append(f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg is not None else f"**{ast.unparse(kw.value)}")
+    return ", ".join(parts)
 
 
 def arguments_source(output: str | None) -> str | None:

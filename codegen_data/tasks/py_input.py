@@ -14,6 +14,7 @@ Example record (abridged)::
 
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from ..py import arguments
@@ -36,6 +37,13 @@ class PyInput(ProgramTask):
     @classmethod
     def score(cls, record: dict[str, Any], answer: str, scorer: Any):
         """The predicted arguments, evaluated in the sandbox, make the function return the output there."""
+        try:
+            call = ast.parse(f"f(\n{answer}\n)", mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            call = None
+        written = arguments.literal_arguments(call) if isinstance(call, ast.Call) else None
+        if written is not None:  # literals run no code: straight to the program that calls the function
+            return cls.run_tests(record["code"], record["entry_point"], [{"input": written, "output": record["output"]}], scorer)
         first = scorer.sandbox.run(arguments.collector(record["code"]), arguments.ENTRY, [answer])
         call = first.calls[0] if first.status == "ok" and first.calls else None
         status, detail = (call.status, call.exception) if call is not None else (first.status, first.error)

@@ -321,3 +321,26 @@ def _humaneval_problems(tmp_path: Path, n: int) -> Path:
                 for i in range(n)]
     path.write_text("".join(json.dumps(p) + "\n" for p in problems))
     return path
+
+
+def test_literal_arguments_reach_the_function_as_written(tmp_path):
+    """A set written as a literal iterates in the order CPython gives the literal as written, as in
+    CRUXEval's harness ({7, 15} lists as [15, 7], {15, 7} as [7, 15]), not in an order rebuilt from
+    its printed form; an expression's value still goes through the first program."""
+    data = _crux_item(tmp_path, code="def f(s):\n    return list(s)", input="{7, 15}", output=repr(list({7, 15})))
+    predictions = {"f({7, 15})": True, "f({15, 7})": list({15, 7}) == list({7, 15}), "f(s={7, 15})": True,
+                   "f(*[{7, 15}])": True}
+    items, _ = _run_crux(tmp_path, data, list(predictions), mode="input")
+    assert dict(zip(predictions, items[0].passed)) == predictions, items[0].error
+    from codegen_data.scoring import Scorer
+    from codegen_data.tasks.py_input import PyInput
+
+    record = {"task": "py_input", "code": "def f(s: set) -> list:\n    return list(s)\n", "entry_point": "f",
+              "output": repr(list({7, 15}))}
+    with Scorer(timeout=SHORT) as scorer:
+        assert PyInput.score(record, "{7, 15}", scorer).passed
+        assert PyInput.score(record, "{15, 7}", scorer).passed is (list({15, 7}) == list({7, 15}))
+        # inf and nan from an expression come back as literals that need no name (float may be redefined)
+        record = {"task": "py_input", "code": "float = int\ndef f(x: float) -> bool:\n    return x > 10 ** 400\n",
+                  "entry_point": "f", "output": "True"}
+        assert PyInput.score(record, "1e400 + 0", scorer).passed
