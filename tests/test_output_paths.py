@@ -266,3 +266,15 @@ def test_export_into_the_dataset_is_refused(ds, inside):
     out = ds / inside if inside else ds
     one_line_error(cli("export", str(ds), "--format", "chat", "-o", str(out)), 2, "would overwrite the dataset")
     assert snapshot(ds) == before and not (ds / "exports").exists()
+
+
+def test_export_overwrite_never_replaces_a_file_no_export_wrote(ds, tmp_path):
+    """A user's file that happens to have the name of a file this export writes is refused, not replaced
+    (and so never listed as the export's, to be deleted by the next --overwrite)."""
+    out = tmp_path / "ex"
+    assert cli("export", str(ds), "--format", "chat", "-o", str(out)).returncode == 0
+    (out / "utils.py").write_text("mine")
+    one_line_error(cli("export", str(ds), "--format", "lm-eval", "-o", str(out), "--overwrite"), 2,
+                   "utils.py was not written by an earlier export")
+    assert (out / "utils.py").read_text() == "mine"
+    assert "utils.py" not in json.loads((out / ".codegen-data-export.json").read_text())["files"]

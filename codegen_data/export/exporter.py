@@ -8,9 +8,10 @@ the export is complete, so a failed export leaves a previous one in OUT as it wa
 ``OUT/.codegen-data-export.json`` lists the files an export wrote, so that two exports never mix:
 with ``overwrite=False`` (the command line without ``--overwrite``) OUT must be new or empty; with
 ``overwrite=True`` OUT must be new, empty or hold an earlier export, whose files the new export does
-not write are removed once it is in place. Files in OUT that no export wrote are left alone. The
-default, ``overwrite=None`` (library callers), replaces an earlier export the same way but also
-writes into a non-empty directory that holds none.
+not write are removed once it is in place. Files in OUT that no export wrote are left alone: one
+that has the name of a file this export writes is refused, not replaced. The default,
+``overwrite=None`` (library callers), replaces an earlier export the same way but also writes into a
+non-empty directory that holds none (replacing same-named files there, as before exports were listed).
 """
 
 from __future__ import annotations
@@ -185,6 +186,11 @@ def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = N
         for rel, text in format_.side_files(manifest, holding, out).items():
             (staging / rel).write_text(text, encoding="utf-8")
             files.append(rel)
+        # (a library caller's overwrite=None into a directory with no export keeps replacing, as before markers)
+        clash = [rel for rel in files if rel not in previous and os.path.lexists(out / rel)]
+        if clash and (overwrite is not None or _previous_files(out) is not None):  # a file of the user's (no export listed it) would be replaced
+            raise OutputPathError(f"{out / clash[0]} was not written by an earlier export and this export would replace "
+                                  "it; move it away or choose another -o")
         name = str(manifest.get("name", dataset.name))
         # The marker lists the old files and the new before any moves, so an export killed while
         # moving leaves every export file listed: the next --overwrite removes what it does not write.
