@@ -731,7 +731,8 @@ def summary_table(report: dict[str, Any], *, max_ids: int = 10, max_features: in
     for label, ids in (("missing", summary["missing_ids"]), ("unknown (ignored)", summary["unknown_ids"])):
         if ids:
             more = f" (and {len(ids) - max_ids} more)" if len(ids) > max_ids else ""
-            lines.append(f"{len(ids)} {label} ids: {', '.join(ids[:max_ids])}{more}")
+            shown = (i if i.isprintable() else i.encode("unicode_escape").decode("ascii") for i in ids[:max_ids])
+            lines.append(f"{len(ids)} {label} ids: {', '.join(shown)}{more}")  # an id cannot add a line
     return "\n".join(lines)
 
 

@@ -39,9 +39,10 @@ a program killed by another (``SIGSEGV``, ``SIGABRT``, a signal it sent itself) 
 
 def ran_out(status: str, detail: str | None = None) -> bool:
     """Whether a sandboxed run's (or call's) ``status`` means it ran out of time: ``timeout``, or
-    ``killed`` from outside (:data:`_FROM_OUTSIDE`, or a sandbox server that died), which counts as
-    ``timeout`` too and runs again; not a program that crashed by itself (``killed by SIGSEGV``), an
-    ``execution_error``."""
+    ``killed`` by a signal that usually comes from outside (:data:`_FROM_OUTSIDE`, or a sandbox server
+    that died), which counts as ``timeout`` too and runs again; not a program killed by a signal a
+    crash raises (``killed by SIGSEGV``), an ``execution_error``. (A program that sends itself SIGKILL
+    cannot be told from one killed from outside: it counts as a time-out.)"""
     if status == "timeout":
         return True
     if status != "killed":

@@ -151,13 +151,14 @@ def test_workers_are_capped_per_cpu_and_per_item():
 def test_ids_from_a_predictions_file_cannot_drive_the_terminal(ds, gold, tmp_path):
     """An unknown id is echoed in the summary (with --allow-unknown-ids); its control characters come
     out as escapes, not as a terminal escape sequence (here one that sets the window title)."""
-    hostile = "x\x1b]0;pwned\x07\x1b[2J"
+    hostile = "x\x1b]0;pwned\x07\x1b[2J\nfake line pass@1 1.000"
     predictions = tmp_path / "hostile.jsonl"
     predictions.write_text(gold.read_text() + json.dumps({"id": hostile, "prediction": "1"}) + "\n", encoding="utf-8")
     proc = cli("evaluate", str(ds), "--predictions", str(predictions), "--allow-unknown-ids")
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
-    assert "x\\x1b]0;pwned\\x07\\x1b[2J" in proc.stdout
+    assert "x\\x1b]0;pwned\\x07\\x1b[2J\\nfake line" in proc.stdout
+    assert not any(line.startswith("fake line") for line in proc.stdout.splitlines())  # no line of its own
 
 
 def test_a_config_with_a_byte_order_mark_is_read(tmp_path):

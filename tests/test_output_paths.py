@@ -278,3 +278,16 @@ def test_export_overwrite_never_replaces_a_file_no_export_wrote(ds, tmp_path):
                    "utils.py was not written by an earlier export")
     assert (out / "utils.py").read_text() == "mine"
     assert "utils.py" not in json.loads((out / ".codegen-data-export.json").read_text())["files"]
+
+
+def test_a_replaced_file_keeps_its_permissions(tmp_path):
+    """Written atomically (a new file renamed over the old), a private report stays private."""
+    from codegen_data._files import write_atomic
+
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_atomic(Path(os.path.realpath(link)), b"new")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o600 and link.is_symlink()

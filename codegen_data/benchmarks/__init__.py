@@ -64,6 +64,12 @@ def report_of(benchmark: str, data_path: str | Path, items: list[ItemResult], ks
     return build_report(items, dataset=dataset, ks=ks)
 
 
+def _ran_out(result: ProgramResult) -> bool:
+    """The program, or one of its calls, ran out of time (:func:`~codegen_data.scoring.ran_out`): run it
+    again. A program that crashed by itself is not."""
+    return ran_out(result.status, result.error) or any(call.status == "timeout" for call in result.calls)
+
+
 def verdict_of_failure(status: str, detail: str | None) -> Verdict:
     """The verdict on a program or call that did not return a value (``status`` is not ``ok``)."""
     detail = detail or status
@@ -133,7 +139,7 @@ class CheckRunner:
             with ThreadPoolExecutor(workers) as pool:
                 for future in [pool.submit(drain, sandbox, pending) for sandbox in self._sandboxes[:min(workers, len(todo))]]:
                     future.result()  # our own errors (a sandbox that cannot start) surface here
-            todo = [program for program in todo if results[program].missed_deadline]
+            todo = [program for program in todo if _ran_out(results[program])]
             if not todo:
                 break
         return results

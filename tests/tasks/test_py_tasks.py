@@ -182,3 +182,14 @@ def test_a_crashing_answer_is_an_execution_error_not_a_timeout():
         assert get_task("py_synthesis").score(record, "def f(x):\n    return x + 1\n", scorer).passed
     assert verdict_of_failure("killed", "killed by SIGSEGV").failure == "execution_error"
     assert ran_out("killed", "killed by SIGKILL") and ran_out("timeout") and not ran_out("error", "ValueError")
+
+
+def test_a_benchmark_runs_a_crashed_program_once_and_a_timed_out_one_again():
+    from codegen_data.benchmarks import _ran_out
+    from codegen_data.sandbox import ProgramResult
+    from codegen_data.sandbox.client import CallResult
+
+    assert not _ran_out(ProgramResult("killed", (CallResult("killed"),), "killed by SIGSEGV"))
+    assert _ran_out(ProgramResult("killed", (CallResult("killed"),), "killed by SIGKILL"))
+    assert _ran_out(ProgramResult("ok", (CallResult("timeout"),)))
+    assert not _ran_out(ProgramResult("ok", (CallResult("ok", "1"),)))
