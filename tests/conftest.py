@@ -1,10 +1,30 @@
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from codegen_data.pipeline import plan_generation, run_generation
+
+
+def cli(*args: str, cwd: Path | None = None, timeout: float = 300, preexec_fn=None) -> subprocess.CompletedProcess:
+    """``codegen-data ARGS`` as a user runs it: a real subprocess, its output captured as text."""
+    return subprocess.run([sys.executable, "-m", "codegen_data", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, preexec_fn=preexec_fn)
+
+
+def one_line_error(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    """The error line, after checking the exit code, that it is one line holding ``fragments``, and no traceback."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout[-500:], proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("Error: "), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
 
 
 def generate(out: Path, tasks=("text_to_sql",), *, n=12, seed=0, workers=1, difficulty="mixed", config=None):

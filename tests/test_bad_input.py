@@ -12,23 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import cli, one_line_error
+
 GEN = ["generate", "text_to_sql", "-n", "3", "--workers", "1"]
 
 
-def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codegen_data", *args], capture_output=True, text=True, timeout=timeout)
-
-
-def one_line_error(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
-    """The error line, after checking the exit code, that it is one line, and no traceback."""
-    assert proc.returncode == code, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("Error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 # --- generate: usage errors (exit 2) ---------------------------------------------------------------

@@ -12,7 +12,6 @@ quadratic time) and ended as a timeout; now a result past the SQL process's byte
 
 import json
 import subprocess
-import sys
 import time
 
 import pytest
@@ -20,20 +19,9 @@ import pytest
 from codegen_data.pipeline import plan_generation, split_quota
 from codegen_data.task import ConfigError
 
-
-def cli(*args: str, cwd=None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codegen_data", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd)
+from .conftest import cli, one_line_error
 
 
-def one_line_config_error(proc: subprocess.CompletedProcess, *fragments: str) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 @pytest.mark.parametrize("tasks, table, fragment", [
@@ -113,3 +101,7 @@ def test_a_huge_sql_result_fails_quickly_as_too_large_and_a_big_one_still_comes_
     assert huge_item["error"] == [f"the result is larger than {MAX_RESULT_BYTES} bytes"]
     assert big_item["failure"] == ["wrong_answer"]  # it came back whole, and was compared
     assert seconds < 20, f"evaluate took {seconds:.1f}s (a minute before the cap)"
+
+
+def one_line_config_error(proc: subprocess.CompletedProcess, *fragments: str) -> str:
+    return one_line_error(proc, 2, *fragments)

@@ -8,29 +8,13 @@ import json
 import os
 import resource
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import generate
+from .conftest import cli, generate, one_line_error
 
 
-def cli(*args: str, cwd: Path | None = None, preexec_fn=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codegen_data", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, preexec_fn=preexec_fn)
-
-
-def one_line_error(proc: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
-    assert proc.returncode == code, (proc.returncode, proc.stdout[-500:], proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("Error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
