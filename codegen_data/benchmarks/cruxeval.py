@@ -210,36 +210,41 @@ def call_program(item: CruxItem, result) -> Verdict | Program:
     """Input mode, second program: ``f`` called on the arguments the first program returned, parsed
     here as plain data, in a program that holds none of the prediction's code (or the verdict, when
     the first program did not return plain arguments)."""
+    output = _returned(result, "arguments are")
+    if isinstance(output, Verdict):
+        return output
+    arguments = arguments_source(output)
+    if arguments is None:
+        return Verdict.fail("wrong_answer", f"the prediction's arguments are not plain data: {output[:200]}")
+    return Program(item.code, "f", (arguments,))
+
+
+def _returned(result, what: str) -> str | Verdict:
+    """What the program's one call returned (its repr), or the verdict when it returned nothing that
+    can be plain data (``what`` names it in the message: ``"value is"`` or ``"arguments are"``)."""
     if result.status != "ok":
         return verdict_of_failure(result.status, result.error)
     call = result.calls[0]
     if call.exception == NOT_PLAIN:
-        return Verdict.fail("wrong_answer", "the prediction's arguments are not plain data (builtin literals)")
+        return Verdict.fail("wrong_answer", f"the prediction's {what} not plain data (builtin literals)")
     if not call.ok:
         return verdict_of_failure(call.status, call.exception)
-    arguments = arguments_source(call.output)
-    if arguments is None:
-        return Verdict.fail("wrong_answer", f"the prediction's arguments are not plain data: {(call.output or '')[:200]}")
-    return Program(item.code, "f", (arguments,))
+    return call.output or ""
 
 
 def judge(item: CruxItem, result) -> Verdict:
     """The verdict on a prediction from its program's result: its value must equal the item's output."""
-    if result.status != "ok":
-        return verdict_of_failure(result.status, result.error)
-    call = result.calls[0]
-    if call.exception == NOT_PLAIN:
-        return Verdict.fail("wrong_answer", "the prediction's value is not plain data (builtin literals)")
-    if not call.ok:
-        return verdict_of_failure(call.status, call.exception)
-    ok, value = literal(call.output)
+    output = _returned(result, "value is")
+    if isinstance(output, Verdict):
+        return output
+    ok, value = literal(output)
     if not ok:
-        return Verdict.fail("wrong_answer", f"the prediction's value is not plain data: {call.output[:200]}")
+        return Verdict.fail("wrong_answer", f"the prediction's value is not plain data: {output[:200]}")
     try:
         equal = item.expected == value
     except (RecursionError, MemoryError):
         equal = False
-    return Verdict.ok() if equal is True else Verdict.fail("wrong_answer", f"got {call.output[:200]}, expected {item.output[:200]}")
+    return Verdict.ok() if equal is True else Verdict.fail("wrong_answer", f"got {output[:200]}, expected {item.output[:200]}")
 
 
 # -- a whole run

@@ -126,9 +126,9 @@ def _previous_files(out: Path) -> list[str] | None:
             and "/" not in name and "\\" not in name and "\0" not in name]
 
 
-def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str]:
+def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str] | None:
     """Refuse an OUT that cannot take this export (OutputPathError, one line); the files of the
-    earlier export in OUT (to remove once the new one is in place)."""
+    earlier export in OUT (to remove once the new one is in place), or None when OUT holds none."""
     output_dir(out, datasets=[dataset])
     try:
         entries = sorted(p.name for p in out.iterdir() if p.name != STAGING) if out.is_dir() else []
@@ -142,7 +142,7 @@ def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str]:
     if entries and overwrite is True and previous is None:
         raise OutputPathError(f"output directory {out} is not empty and holds no codegen-data export (it has "
                               f"{entries[0]!r}); choose another -o")
-    return previous or []
+    return previous
 
 
 def _write_marker(out: Path, fmt: str, dataset: str, files: list[str]) -> None:
@@ -160,7 +160,8 @@ def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = N
     dataset, out = Path(dir), Path(out)
     format_ = get_format(fmt)()
     manifest = _read_manifest(dataset)
-    previous = _check_out(dataset, out, overwrite)
+    listed = _check_out(dataset, out, overwrite)
+    previous = listed or []
     staging = out / STAGING
     skipped: Counter = Counter()
     splits: dict[str, SplitExport] = {}
@@ -188,7 +189,7 @@ def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = N
             files.append(rel)
         # (a library caller's overwrite=None into a directory with no export keeps replacing, as before markers)
         clash = [rel for rel in files if rel not in previous and os.path.lexists(out / rel)]
-        if clash and (overwrite is not None or _previous_files(out) is not None):  # a file of the user's (no export listed it) would be replaced
+        if clash and (overwrite is not None or listed is not None):  # a file of the user's (no export listed it) would be replaced
             raise OutputPathError(f"{out / clash[0]} was not written by an earlier export and this export would replace "
                                   "it; move it away or choose another -o")
         name = str(manifest.get("name", dataset.name))
