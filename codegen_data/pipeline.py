@@ -345,7 +345,9 @@ def ordered_outcomes(
         ],
     }
     deadline = max(30.0, max(getattr(t.config, "query_timeout", 2.0) for t in plan.tasks) * 40)
-    pool = pool_factory(init, deadline) if pool_factory else WorkerPool(workers, init, item_deadline=deadline)
+    pool = pool_factory(init, deadline) if pool_factory else WorkerPool(
+        workers, init, item_deadline=deadline, locality=_locality(plan) if workers > 1 else None
+    )
     size = getattr(pool, "chunk_size", CHUNK)
     announce = None if plan.keep_duplicates else getattr(pool, "announce", None)
     earlier = getattr(pool, "announce_earlier", None)
@@ -363,6 +365,12 @@ def ordered_outcomes(
     finally:
         messages.close()
     pool.close()
+
+
+def _locality(plan: GenerationPlan) -> Callable[[str, int], int | None]:
+    """``(task, index) -> Task.locality(index)``, from tasks of the plan's own (the workers' twins)."""
+    tasks = {t.name: get_task(t.name)(t.config, seed=plan.seed, difficulty=plan.difficulty) for t in plan.tasks}
+    return lambda task, index: tasks[task].locality(index)
 
 
 def _replay(writer: DatasetWriter, plan: GenerationPlan, states: dict[str, _TaskProgress], dedup: _Deduplicator) -> int:

@@ -191,6 +191,14 @@ class Task(ABC):
         earlier has, as ``duplicate_structure``, before its other checks (see ``pipeline``)."""
         return None
 
+    def locality(self, index: int) -> int | None:
+        """Which costly per-process state item ``index`` needs, as a number (None: nothing worth
+        keeping together). With several workers, the parent sends items of one locality to one
+        worker where it can, so each worker builds that state for its share only (an SQL task's
+        databases: :meth:`~codegen_data.sql.base.SqlTask.locality`). It decides where an item runs,
+        never what it gives; it runs in the parent, so it must be cheap and run nothing generated."""
+        return None
+
     @staticmethod
     def duplicate(group: str) -> Reject:
         return Reject(DUPLICATE_STRUCTURE, "same group as a kept record", {"group": group}, group=group)

@@ -6,6 +6,7 @@ parent's state is inherited), sends them index ranges, and reads back one JSON l
     -> {"op": "init", "tasks": [{"name": ..., "config": {...}, "seed": 0, "difficulty": "mixed"}]}
     -> {"op": "kept", "task": "py_output", "groups": [...]}  (groups kept so far; no answer)
     -> {"op": "run", "task": "text_to_sql", "start": 0, "stop": 16}
+       (or only some of them, in order: ..., "indices": [0, 3, 4, ...])
     <- {"task": "text_to_sql", "i": 0, "record": {...}}      (or "reject": {"reason": ..., "detail": ...})
     <- ... one line per index, flushed at once so a crash is blamed on the right item ...
     <- (a task that does a chunk at once, such as the program tasks, first says
@@ -26,6 +27,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Sequence
 from typing import Any, Callable, Iterator, TextIO
 
 from . import _deadlines
@@ -42,7 +44,7 @@ does chunks. A stall would have to outlast them all to change the data; an item 
 pays its deadlines at every attempt."""
 
 
-def _outcomes(task: Task, indices: range) -> Iterator[list[dict[str, Any]]]:
+def _outcomes(task: Task, indices: Sequence[int]) -> Iterator[list[dict[str, Any]]]:
     """One message per index, in groups the worker writes at once. A task with ``process_many`` does
     the chunk at once (the same results as one by one), and its messages go in one write (one wake-up
     of the parent, not one per item); if that raises, or misses a deadline, each index is redone alone,
@@ -145,7 +147,8 @@ def serve(stdin: TextIO, stdout: TextIO, *, ready: Callable[[], None] | None = N
             continue  # no answer
         elif op == "run":
             task = tasks[message["task"]]
-            for outcomes in _outcomes(task, range(message["start"], message["stop"])):
+            indices = message.get("indices")
+            for outcomes in _outcomes(task, range(message["start"], message["stop"]) if indices is None else indices):
                 stdout.write("".join(json.dumps(outcome, ensure_ascii=False) + "\n" for outcome in outcomes))
                 stdout.flush()
                 if _STOPPING.is_set():

@@ -92,7 +92,7 @@ def test_same_command_same_bytes_for_any_number_of_workers(tmp_path):
     a, b, c = tmp_path / "run1", tmp_path / "run2", tmp_path / "run3"
     generate(a, ("text_to_sql", "sql_output"), n=20, seed=11, workers=1)
     generate(b, ("text_to_sql", "sql_output"), n=20, seed=11, workers=2)
-    generate(c, ("text_to_sql", "sql_output"), n=20, seed=11, workers=2)
+    generate(c, ("text_to_sql", "sql_output"), n=20, seed=11, workers=3)  # each worker has its databases
     assert _data_bytes(a) == _data_bytes(b) == _data_bytes(c)
     d = tmp_path / "run4"
     generate(d, ("text_to_sql", "sql_output"), n=20, seed=12, workers=2)

@@ -122,3 +122,83 @@ def test_close_interrupts_a_worker_still_on_a_chunk_and_it_still_exits_cleanly()
     assert worker.chunk == Chunk("text_to_sql", 4, 100_000)
     pool.close()
     assert worker.proc.returncode == 0  # it stopped mid-chunk on SIGTERM, by itself, not killed
+
+
+# Locality: which worker slot an item goes to (the schedule alone, then real workers).
+
+from codegen_data.pool import _Schedule  # noqa: E402
+
+
+def _ranges(*starts, size=8, task="t"):
+    chunks = iter([Chunk(task, s, s + size) for s in starts])
+    return lambda: next(chunks, None)
+
+
+def _drain(schedule, next_chunk, turns):
+    """Ask slots in the order ``turns`` (repeated) until nothing is left: [(slot, chunk)]."""
+    given = []
+    idle = set()
+    while len(idle) < schedule.slots:
+        for slot in turns:
+            chunk = schedule.next_for(slot, next_chunk)
+            if chunk is None:
+                idle.add(slot)
+            else:
+                given.append((slot, chunk))
+    return given
+
+
+def test_each_slot_gets_the_items_of_its_locality_and_every_item_goes_out_once():
+    schedule = _Schedule(2, lambda task, i: i // 3)  # localities 0, 0, 0, 1, 1, 1, 2, ...
+    given = _drain(schedule, _ranges(0, 8, 16, 24), turns=[0, 1])
+    items = sorted(i for _, chunk in given for i in chunk.items())
+    assert items == list(range(32))
+    for slot, chunk in given:
+        assert chunk.indices is not None and {i // 3 % 2 for i in chunk.indices} == {slot}
+    assert [c.start for s, c in given if s == 0] == sorted(c.start for s, c in given if s == 0)  # oldest first
+
+
+def test_a_slot_that_runs_ahead_takes_the_oldest_part_of_another_instead_of_piling_them_up():
+    schedule = _Schedule(2, lambda task, i: i % 2)
+    next_chunk = _ranges(*range(0, 80, 8))
+    mine = [schedule.next_for(0, next_chunk) for _ in range(5)]  # slot 1 never asks
+    assert [c.indices for c in mine[:4]] == [(0, 2, 4, 6), (8, 10, 12, 14), (16, 18, 20, 22), (24, 26, 28, 30)]
+    assert mine[4].indices == (1, 3, 5, 7)  # 4 parts wait for slot 1: the oldest of them, not a 5th range
+    assert sum(map(len, schedule.waiting)) == schedule.max_waiting - 1
+
+
+def test_ranges_without_locality_go_whole_to_whoever_asks():
+    for locality in (None, lambda task, i: None, lambda task, i: 1 // 0):  # none, none said, a broken hint
+        schedule = _Schedule(2, locality)
+        given = _drain(schedule, _ranges(0, 8, 16), turns=[1, 0])
+        assert [(s, c) for s, c in given] == [(1, Chunk("t", 0, 8)), (0, Chunk("t", 8, 16)), (1, Chunk("t", 16, 24))]
+    one = _Schedule(1, lambda task, i: i)  # one worker: nothing to split
+    assert _drain(one, _ranges(0), turns=[0]) == [(0, Chunk("t", 0, 8))]
+
+
+def test_what_is_left_of_a_part_after_an_item():
+    part = Chunk("t", 0, 8, (1, 4, 6))
+    assert part.after(1) == Chunk("t", 0, 8, (4, 6)) and part.after(6) is None
+    assert Chunk("t", 0, 8).after(2) == Chunk("t", 3, 8)
+    assert part.message() == {"op": "run", "task": "t", "start": 0, "stop": 8, "indices": [1, 4, 6]}
+    assert "indices" not in Chunk("t", 0, 8).message()
+
+
+def test_a_worker_killed_on_a_part_is_blamed_for_its_own_item_and_the_rest_of_its_part_goes_on():
+    pool = WorkerPool(2, _init(), item_deadline=60, locality=lambda task, i: i % 2)
+    chunks = iter([Chunk("text_to_sql", 0, 8), Chunk("text_to_sql", 8, 16)])
+    seen: dict[int, dict] = {}
+    killed = None
+    try:
+        for message in pool.run(lambda: next(chunks, None)):
+            assert message["i"] not in seen
+            seen[message["i"]] = message
+            if message["i"] == 3 and killed is None:  # slot 1 answers the odd items
+                killed = next(w for w in pool.workers if w.slot == 1)
+                assert killed.on == 5
+                os.killpg(killed.proc.pid, signal.SIGKILL)
+    finally:
+        pool.close()
+    assert sorted(seen) == list(range(16))
+    crashed = [i for i, m in seen.items() if m.get("reject", {}).get("reason") == "executor_crashed"]
+    assert len(crashed) == 1 and crashed[0] % 2 == 1 and crashed[0] >= 5

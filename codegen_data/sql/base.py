@@ -140,6 +140,13 @@ class SqlTask(Task):
             null_rate=self.config.null_rate,
         )
 
+    def locality(self, index: int) -> int:
+        """The number of the database item ``index`` runs on (its domain's position, then its
+        instance): databases are split evenly between workers, and each loads only its own."""
+        spec = self.database_spec(self.rng(index))  # generate's first draws
+        domains = self.config.domains or domain_names()
+        return domains.index(spec.domain) * self.config.databases_per_domain + spec.instance
+
     def generate(self, index: int) -> SqlCandidate | Reject:
         rng = self.rng(index)
         target = self.target_difficulty(index, self.levels)

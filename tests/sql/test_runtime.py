@@ -66,3 +66,22 @@ def test_generation_plans_without_the_optimizer_over_small_tables_only_and_scori
         task = cls(cls.config_class.from_dict("text_to_sql", {"max_rows": max_rows}), seed=0)
         assert optimizer(task.sessions, task.database_spec(task.rng(0))) is expected, max_rows
     assert optimizer(_cache(shared=False), SPEC) is True
+
+
+def test_an_items_locality_names_the_database_it_runs_on_one_number_per_database():
+    from codegen_data.registry import get_task
+    from codegen_data.sql.domains import domain_names
+
+    for name, config in (("text_to_sql", {}), ("sql_output", {"domains": ["retail", "library"], "databases_per_domain": 3})):
+        cls = get_task(name)
+        task = cls(cls.config_class.from_dict(name, config), seed=4)
+        numbers = {}
+        for index in range(60):
+            spec = task.database_spec(task.rng(index))  # what generate draws first
+            candidate = task.generate(index)
+            assert getattr(candidate, "spec", spec) == spec
+            numbers.setdefault(task.locality(index), set()).add((spec.domain, spec.instance))
+        assert all(len(specs) == 1 for specs in numbers.values())  # one database per number, and
+        domains = config.get("domains") or domain_names()
+        per_domain = task.config.databases_per_domain
+        assert set(numbers) <= set(range(len(domains) * per_domain)) and len(numbers) > per_domain  # dense
