@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -126,6 +127,17 @@ def hardened_duckdb(*, memory_limit_mb: int = 256, optimizer: bool = True) -> du
 
 
 _READ_ONLY_STATEMENTS = {"SELECT"}
+
+
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.S)
+
+
+def _first_word(statement: Any) -> str:
+    """What a refused statement is, as its SQL says it (``INSTALL``, ``RESET``, ``USE``): DuckDB's own
+    statement types lump several together (INSTALL is a LOAD, RESET and USE are a SET, CHECKPOINT a CALL)."""
+    text = getattr(statement, "query", "") or ""
+    word = re.match(r"[A-Za-z_]+", text[_LEADING.match(text).end():])
+    return word.group(0).upper() if word else statement.type.name
 
 
 class _Watchdog:
@@ -309,9 +321,8 @@ class DuckDBSession:
             return QueryResult("error", error=_error_text(exc))
         if len(statements) != 1:
             return QueryResult("refused", error=f"expected one statement, got {len(statements)}")
-        kind = statements[0].type.name
-        if kind not in _READ_ONLY_STATEMENTS:
-            return QueryResult("refused", error=f"only read-only queries run here, not {kind}")
+        if statements[0].type.name not in _READ_ONLY_STATEMENTS:
+            return QueryResult("refused", error=f"only read-only queries run here, not {_first_word(statements[0])}")
         # A connection of its own may run SQL we did not write (a model's, a dataset's): that runs in a
         # transaction that is rolled back. A sandbox's schemas only ever run the generator's own
         # SELECTs, which change nothing: two statements fewer per query (a sixth of its time).

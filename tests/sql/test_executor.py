@@ -87,6 +87,16 @@ def test_duckdb_writes_inside_a_query_do_not_persist(duck):
     assert duck.run("SELECT count(*) FROM customers").rows == before
 
 
+def test_a_refused_statement_is_named_as_its_sql_says_it(duck):
+    """DuckDB's statement types lump several together (INSTALL is a LOAD, RESET and USE a SET,
+    CHECKPOINT a CALL): the refusal names the statement the user wrote."""
+    for sql, word in (("INSTALL httpfs", "INSTALL"), ("  -- why not\n /* really */ reset threads", "RESET"),
+                      ("USE memory", "USE"), ("CHECKPOINT", "CHECKPOINT"), ("DELETE FROM customers", "DELETE"),
+                      ("COPY (SELECT 1) TO '/dev/null'", "COPY")):
+        result = duck.run(sql)
+        assert (result.status, result.error) == ("refused", f"only read-only queries run here, not {word}"), sql
+
+
 def test_duckdb_past_its_memory_limit_fails_and_writes_nothing_to_disk(db, tmp_path, monkeypatch):
     """No temporary directory: a query that outgrows the memory limit fails, instead of spilling into
     .tmp/ of the working directory (up to 90% of the free disk, left behind when the process is killed)."""
