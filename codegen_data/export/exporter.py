@@ -9,9 +9,7 @@ the export is complete, so a failed export leaves a previous one in OUT as it wa
 with ``overwrite=False`` (the command line without ``--overwrite``) OUT must be new or empty; with
 ``overwrite=True`` OUT must be new, empty or hold an earlier export, whose files the new export does
 not write are removed once it is in place. Files in OUT that no export wrote are left alone: one
-that has the name of a file this export writes is refused, not replaced. The default,
-``overwrite=None`` (library callers), replaces an earlier export the same way but also writes into a
-non-empty directory that holds none (replacing same-named files there, as before exports were listed).
+that has the name of a file this export writes is refused, not replaced.
 """
 
 from __future__ import annotations
@@ -126,7 +124,7 @@ def _previous_files(out: Path) -> list[str] | None:
             and "/" not in name and "\\" not in name and "\0" not in name]
 
 
-def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str] | None:
+def _check_out(dataset: Path, out: Path, overwrite: bool) -> list[str] | None:
     """Refuse an OUT that cannot take this export (OutputPathError, one line); the files of the
     earlier export in OUT (to remove once the new one is in place), or None when OUT holds none."""
     output_dir(out, datasets=[dataset])
@@ -135,11 +133,11 @@ def _check_out(dataset: Path, out: Path, overwrite: bool | None) -> list[str] | 
     except OSError as exc:
         raise ConfigError(f"cannot read {out}: {exc.strerror or exc}") from None
     previous = _previous_files(out) if entries else None
-    if entries and overwrite is False:
+    if entries and not overwrite:
         what = "an earlier export" if previous is not None else f"{entries[0]!r}"
         raise OutputPathError(f"output directory {out} is not empty (it holds {what}); add --overwrite to replace "
                               "the export in it, or choose another -o")
-    if entries and overwrite is True and previous is None:
+    if entries and previous is None:
         raise OutputPathError(f"output directory {out} is not empty and holds no codegen-data export (it has "
                               f"{entries[0]!r}); choose another -o")
     return previous
@@ -154,14 +152,13 @@ def _dumps(row: dict[str, Any]) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = None) -> ExportSummary:
+def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool = False) -> ExportSummary:
     """Write the dataset in ``dir`` to ``out`` in format ``fmt``; every user error is a one-line ConfigError
     (an OutputPathError for an ``out`` that cannot take it). ``overwrite``: see the module docstring."""
     dataset, out = Path(dir), Path(out)
     format_ = get_format(fmt)()
     manifest = _read_manifest(dataset)
-    listed = _check_out(dataset, out, overwrite)
-    previous = listed or []
+    previous = _check_out(dataset, out, overwrite) or []
     staging = out / STAGING
     skipped: Counter = Counter()
     splits: dict[str, SplitExport] = {}
@@ -187,9 +184,8 @@ def export_dataset(dir: Path, fmt: str, out: Path, *, overwrite: bool | None = N
         for rel, text in format_.side_files(manifest, holding, out).items():
             (staging / rel).write_text(text, encoding="utf-8")
             files.append(rel)
-        # (a library caller's overwrite=None into a directory with no export keeps replacing, as before markers)
         clash = [rel for rel in files if rel not in previous and os.path.lexists(out / rel)]
-        if clash and (overwrite is not None or listed is not None):  # a file of the user's (no export listed it) would be replaced
+        if clash:  # a file of the user's (no export listed it) would be replaced
             raise OutputPathError(f"{out / clash[0]} was not written by an earlier export and this export would replace "
                                   "it; move it away or choose another -o")
         name = str(manifest.get("name", dataset.name))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import codegen_data
+from codegen_data._files import OutputPathError
 from codegen_data.export.exporter import export_dataset
 from codegen_data.export.formats import Skip, format_names, get_format, passthrough
 from codegen_data.export.formats.humaneval import HumanEval
@@ -244,14 +245,13 @@ def _broken(dataset: Path, tmp_path: Path, how: str) -> Path:
 )
 def test_invalid_dataset_is_a_one_line_config_error(dataset, tmp_path, how, message):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "test.jsonl").write_text("previous export\n")
+    export_dataset(dataset, "chat", out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     with pytest.raises(ConfigError, match=message) as exc:
-        export_dataset(_broken(dataset, tmp_path, how), "chat", out)
+        export_dataset(_broken(dataset, tmp_path, how), "chat", out, overwrite=True)
     assert "\n" not in str(exc.value)
     # A failed export leaves the previous one as it was and no partial files behind.
-    assert (out / "test.jsonl").read_text() == "previous export\n"
-    assert sorted(p.name for p in out.iterdir()) == ["test.jsonl"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_missing_dataset_dir_is_a_one_line_config_error(tmp_path):
@@ -278,10 +278,12 @@ def test_unwritable_out_is_a_one_line_config_error(dataset, tmp_path, where):
 def test_export_is_deterministic_and_replaces_a_previous_export(dataset, exports, tmp_path):
     _, first = exports["chat"]
     out = tmp_path / "again"
-    out.mkdir()
+    export_dataset(dataset, "prompt-completion", out)  # another format's export, replaced by this one
     (out / "test.jsonl").write_text("stale\n")
     (out / "notes.txt").write_text("kept")
-    summary = export_dataset(dataset, "chat", out)
+    with pytest.raises(OutputPathError, match="not empty .*add --overwrite"):
+        export_dataset(dataset, "chat", out)  # the default: an export never replaces anything
+    summary = export_dataset(dataset, "chat", out, overwrite=True)
     assert summary.text().startswith(f"exported {summary.rows} rows as chat (")
     for split in summary.splits:
         assert (out / f"{split}.jsonl").read_bytes() == (first / f"{split}.jsonl").read_bytes()
