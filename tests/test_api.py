@@ -94,4 +94,8 @@ def test_verdicts_name_why_a_prediction_failed(records):
         assert scorer.judge(prog, f"def {entry}(*a):\n    raise KeyError('x')\n").failure == "execution_error"
         assert scorer.judge(prog, f"def {entry}(*a):\n    while True:\n        pass\n").failure == "timeout"
         assert scorer.judge(out, "f(").failure == "syntax_error"
+        # Integers past Python's cap on decimal digits (4300): no output has one, so they are wrong, not
+        # unparseable, and the hex one (which parses, then has no decimal text) must not crash scoring.
+        for huge in ("1" * 100_000, "0x" + "f" * 5_000):
+            assert scorer.judge(out, huge).failure == "wrong_answer"
         assert scorer.judge(out, out["answer"]).passed
