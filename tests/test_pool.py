@@ -160,15 +160,17 @@ def test_each_slot_gets_the_items_of_its_locality_and_every_item_goes_out_once()
 
 def test_a_slot_that_runs_ahead_takes_the_oldest_part_of_another_instead_of_piling_them_up():
     schedule = _Schedule(2, lambda task, i: i % 2)
-    next_chunk = _ranges(*range(0, 80, 8))
-    mine = [schedule.next_for(0, next_chunk) for _ in range(5)]  # slot 1 never asks
-    assert [c.indices for c in mine[:4]] == [(0, 2, 4, 6), (8, 10, 12, 14), (16, 18, 20, 22), (24, 26, 28, 30)]
-    assert mine[4].indices == (1, 3, 5, 7)  # 4 parts wait for slot 1: the oldest of them, not a 5th range
-    assert sum(map(len, schedule.waiting)) == schedule.max_waiting - 1
+    limit = schedule.max_waiting
+    next_chunk = _ranges(*range(0, 8 * (limit + 2), 8))
+    mine = [schedule.next_for(0, next_chunk) for _ in range(limit + 1)]  # slot 1 never asks
+    assert [c.indices for c in mine[:limit]] == [tuple(range(8 * k, 8 * k + 8, 2)) for k in range(limit)]
+    assert mine[limit].indices == (1, 3, 5, 7)  # `limit` parts wait for slot 1: the oldest, not another range
+    assert sum(map(len, schedule.waiting)) == limit - 1
 
 
 def test_ranges_without_locality_go_whole_to_whoever_asks():
-    for locality in (None, lambda task, i: None, lambda task, i: 1 // 0):  # none, none said, a broken hint
+    # none, none said, a broken hint, a hint that is no whole number
+    for locality in (None, lambda task, i: None, lambda task, i: 1 // 0, lambda task, i: 1.5, lambda task, i: "3"):
         schedule = _Schedule(2, locality)
         given = _drain(schedule, _ranges(0, 8, 16), turns=[1, 0])
         assert [(s, c) for s, c in given] == [(1, Chunk("t", 0, 8)), (0, Chunk("t", 8, 16)), (1, Chunk("t", 16, 24))]

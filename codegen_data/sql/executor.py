@@ -129,15 +129,57 @@ def hardened_duckdb(*, memory_limit_mb: int = 256, optimizer: bool = True) -> du
 _READ_ONLY_STATEMENTS = {"SELECT"}
 
 
-_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.S)
+def _after_leading(text: str) -> int:
+    """Where ``text``'s first word starts: past white space, ``(`` and comments (``--`` to the line's
+    end, ``/* */`` nested as DuckDB nests them; before 2.0 a statement's text keeps its comments)."""
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace() or text[i] == "(":
+            i += 1
+        elif text.startswith("--", i):
+            while i < n and text[i] not in "\r\n":
+                i += 1
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        else:
+            break
+    return i
 
 
-def _first_word(statement: Any) -> str:
-    """What a refused statement is, as its SQL says it (``INSTALL``, ``RESET``, ``USE``): DuckDB's own
-    statement types lump several together (INSTALL is a LOAD, RESET and USE are a SET, CHECKPOINT a CALL)."""
+_WORDS = re.compile(r"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?")
+_LUMPED = {"LOAD": {"INSTALL", "FORCE INSTALL", "LOAD"}, "SET": {"SET", "RESET", "USE"},
+           "CALL": {"CALL", "CHECKPOINT", "FORCE CHECKPOINT"}}
+"""DuckDB statement types that stand for several statements, and the statements' own names."""
+
+
+def _statement_type(statement: Any) -> str:
+    try:
+        name = statement.type.name
+    except ValueError:  # a type the Python binding has no name for (DuckDB 2.0's UPDATE EXTENSIONS)
+        return "UNKNOWN"
+    return name if name.isidentifier() else "UNKNOWN"  # (before 2.0 that name is "???")
+
+
+def _refused_name(statement: Any, kind: str) -> str:
+    """What a refused statement is: DuckDB's statement type, except where that type stands for
+    several statements (INSTALL is a LOAD, RESET and USE are a SET, CHECKPOINT a CALL) or has no
+    name; then the statement as its SQL names it, when that is one we know."""
+    if kind not in _LUMPED and kind != "UNKNOWN":
+        return kind
     text = getattr(statement, "query", "") or ""
-    word = re.match(r"[A-Za-z_]+", text[_LEADING.match(text).end():])
-    return word.group(0).upper() if word else statement.type.name
+    words = _WORDS.match(text, _after_leading(text))
+    if words is None:
+        return kind
+    first, second = words.group(1).upper(), (words.group(2) or "").upper()
+    name = f"{first} {second}" if first == "FORCE" or kind == "UNKNOWN" else first
+    return name.strip() if kind == "UNKNOWN" or name in _LUMPED[kind] else kind
 
 
 class _Watchdog:
@@ -321,8 +363,9 @@ class DuckDBSession:
             return QueryResult("error", error=_error_text(exc))
         if len(statements) != 1:
             return QueryResult("refused", error=f"expected one statement, got {len(statements)}")
-        if statements[0].type.name not in _READ_ONLY_STATEMENTS:
-            return QueryResult("refused", error=f"only read-only queries run here, not {_first_word(statements[0])}")
+        kind = _statement_type(statements[0])
+        if kind not in _READ_ONLY_STATEMENTS:
+            return QueryResult("refused", error=f"only read-only queries run here, not {_refused_name(statements[0], kind)}")
         # A connection of its own may run SQL we did not write (a model's, a dataset's): that runs in a
         # transaction that is rolled back. A sandbox's schemas only ever run the generator's own
         # SELECTs, which change nothing: two statements fewer per query (a sixth of its time).

@@ -92,7 +92,11 @@ def test_a_refused_statement_is_named_as_its_sql_says_it(duck):
     CHECKPOINT a CALL): the refusal names the statement the user wrote."""
     for sql, word in (("INSTALL httpfs", "INSTALL"), ("  -- why not\n /* really */ reset threads", "RESET"),
                       ("USE memory", "USE"), ("CHECKPOINT", "CHECKPOINT"), ("DELETE FROM customers", "DELETE"),
-                      ("COPY (SELECT 1) TO '/dev/null'", "COPY")):
+                      ("COPY (SELECT 1) TO '/dev/null'", "COPY"), ("FORCE INSTALL httpfs", "FORCE INSTALL"),
+                      ("FORCE CHECKPOINT", "FORCE CHECKPOINT"), ("LOAD httpfs", "LOAD"), ("SET threads = 1", "SET"),
+                      ("WITH x AS (SELECT 1) INSERT INTO customers SELECT * FROM customers", "INSERT"),
+                      ("/* a /* b */ c */ INSTALL httpfs", "INSTALL"), ("--x\rINSTALL httpfs", "INSTALL"),
+                      ("UPDATE EXTENSIONS", "UPDATE EXTENSIONS")):  # a type DuckDB's binding has no name for
         result = duck.run(sql)
         assert (result.status, result.error) == ("refused", f"only read-only queries run here, not {word}"), sql
 
