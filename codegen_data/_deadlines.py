@@ -6,7 +6,10 @@ its cores held by other work) far more often than that the item is slow, and a v
 would make the data depend on the machine's load. Every executor reports its misses here:
 the program sandbox (a program past its deadline, or a server that died or stopped answering) and
 the DuckDB and SQLite sessions (a statement interrupted at its deadline). A worker that saw one while
-it processed an item processes the item again (see :mod:`codegen_data.worker`).
+it processed an item processes the item again (see :mod:`codegen_data.worker`). The generation
+sandbox's DuckDB running out of memory counts too: that depends on the other databases the worker
+holds, so the sandbox is emptied and the item processed again with its own database alone
+(:meth:`codegen_data.sql.executor.DuckDBSession.memory_ran_out`).
 """
 
 from __future__ import annotations

@@ -99,6 +99,18 @@ def test_same_command_same_bytes_for_any_number_of_workers(tmp_path):
     assert _data_bytes(d)["data/test.jsonl"] != _data_bytes(a)["data/test.jsonl"]
 
 
+@pytest.mark.slow
+def test_running_out_of_memory_does_not_depend_on_the_number_of_workers(tmp_path):
+    """A worker's databases share one memory limit, so whether a query fits depended on the other
+    databases that worker held: 1, 2 and 3 workers kept 10, 25 and 58 of 80 items with this config."""
+    config = {"text_to_sql": {"min_rows": 3000, "max_rows": 6000, "memory_limit_mb": 16}}
+    one, two = tmp_path / "run1", tmp_path / "run2"  # (names the card holds nowhere else)
+    generate(one, n=30, seed=0, workers=1, config=config)
+    generate(two, n=30, seed=0, workers=2, config=config)
+    assert _data_bytes(one) == _data_bytes(two)
+    assert "OutOfMemoryException" in (one / "rejects.jsonl").read_text()  # the limit was reached
+
+
 def test_item_i_does_not_depend_on_n(tmp_path):
     small, large = tmp_path / "s", tmp_path / "l"
     generate(small, n=5, seed=4)

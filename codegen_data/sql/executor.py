@@ -276,6 +276,8 @@ class DuckDBSandbox:
             finally:
                 probe.close()
         self._schemas = 0
+        self.out_of_memory = False  # a statement here ran out of memory: see DuckDBSession.memory_ran_out
+        self.closed = False
         self.last_parsed: tuple[str, list[Any]] | None = None  # (sql, its statements): see DuckDBSession.run
 
     def cursor(self) -> tuple[duckdb.DuckDBPyConnection, str]:
@@ -291,9 +293,12 @@ class DuckDBSandbox:
         return cursor, name
 
     def drop(self, name: str) -> None:
-        self.con.execute(_statement("DROP SCHEMA :name CASCADE", name=exp.to_identifier(name)))
+        if not self.closed:
+            self.con.execute(_statement("DROP SCHEMA :name CASCADE", name=exp.to_identifier(name)))
 
     def close(self) -> None:
+        """Close the connection and with it every schema (a session closed later drops nothing)."""
+        self.closed = True
         self.con.close()
 
 
@@ -338,8 +343,23 @@ class DuckDBSession:
         """Load the database's ``tables`` (every table when None) that are not loaded yet."""
         missing = _missing(self._db, self._loaded, tables)
         if missing:
-            load_duckdb(self.con, self._db, missing)
+            try:
+                load_duckdb(self.con, self._db, missing)
+            except duckdb.OutOfMemoryException:
+                self.memory_ran_out()
+                raise
             self._loaded.update(missing)
+
+    def memory_ran_out(self) -> None:
+        """A statement of this session ran out of memory. In a sandbox that depends on the other
+        databases the sandbox holds, that is on what this worker did before, so the verdict would
+        depend on the number of workers: the sandbox is marked, and the miss makes the worker process
+        the item again (:mod:`codegen_data._deadlines`) after the session cache has emptied it
+        (:meth:`~codegen_data.sql.runtime.SessionCache.get`). Out of memory again there, with only the
+        item's own database, it is the item's verdict."""
+        if self._sandbox is not None:
+            self._sandbox.out_of_memory = True
+            _deadlines.miss()
 
     def _statements(self, sql: str) -> list[Any]:
         """DuckDB's parse of ``sql``. Sessions of one sandbox share one connection's parser, so the
@@ -381,6 +401,8 @@ class DuckDBSession:
             _deadlines.miss()
             return QueryResult("timeout", error=f"interrupted after {budget}s")
         except (duckdb.Error, OverflowError, ValueError) as exc:
+            if isinstance(exc, duckdb.OutOfMemoryException):
+                self.memory_ran_out()
             return QueryResult("error", error=_error_text(exc))
         finally:
             _WATCHDOG.disarm(token)

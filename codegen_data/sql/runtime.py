@@ -7,6 +7,8 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import duckdb
+
 from .._seeding import derive_rng, stable_hash
 from .domains import load_domains
 from .executor import DuckDBSandbox, DuckDBSession, SQLiteSession
@@ -115,6 +117,8 @@ class SessionCache:
         self._open: OrderedDict[DatabaseSpec, DatabaseSessions] = OrderedDict()
 
     def get(self, spec: DatabaseSpec) -> DatabaseSessions:
+        if self._sandbox is not None and self._sandbox.out_of_memory:
+            self.clear()  # the item is processed again with its own database alone (see DuckDBSession.memory_ran_out)
         if spec in self._open:
             self._open.move_to_end(spec)
             return self._open[spec]
@@ -130,6 +134,18 @@ class SessionCache:
             _, old = self._open.popitem(last=False)
             old.close()
         return sessions
+
+    def clear(self) -> None:
+        """Close every session and the shared sandbox (a later :meth:`get` opens a new one)."""
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.close()  # every schema goes with its connection
+        while self._open:
+            _, sessions = self._open.popitem(last=False)
+            try:
+                sessions.close()
+            except duckdb.Error:  # a cursor of the closed connection
+                pass
 
 
 @functools.lru_cache(maxsize=None)

@@ -85,3 +85,38 @@ def test_an_items_locality_names_the_database_it_runs_on_one_number_per_database
         domains = config.get("domains") or domain_names()
         per_domain = task.config.databases_per_domain
         assert set(numbers) <= set(range(len(domains) * per_domain)) and len(numbers) > per_domain  # dense
+
+
+def test_running_out_of_memory_in_the_shared_sandbox_empties_it_and_asks_for_the_item_again():
+    """Whether a statement runs out of memory in the generation sandbox depends on the other databases
+    it holds, that is on what the worker did before: the session marks the sandbox and counts a miss
+    (which makes the worker process the item again), and the cache then starts from an empty one."""
+    import duckdb
+    import pytest
+
+    from codegen_data import _deadlines
+
+    cache = SessionCache(timeout=2.0, memory_limit_mb=16, max_rows=100)
+    specs = [DatabaseSpec("retail", k, seed=1, min_rows=3000, max_rows=6000, null_rate=0.1) for k in range(12)]
+    missed = _deadlines.missed()
+    for spec in specs:  # fill the sandbox until a load or a query no longer fits
+        sessions = cache.get(spec)
+        try:
+            sessions.load({t.name for t in sessions.db.schema.tables})
+            result = sessions.duckdb_shuffled.run("SELECT count(*) FROM customers")
+        except duckdb.OutOfMemoryException:
+            break
+        if result.status == "error" and "OutOfMemory" in (result.error or ""):
+            break
+        assert result.ok, result.error
+    else:
+        pytest.fail("12 databases of 3,000 to 6,000 rows fit in 16 MB")
+    full = cache._sandbox
+    assert full.out_of_memory and _deadlines.missed() == missed + 1
+    again = cache.get(spec)
+    assert cache._sandbox is not full and list(cache._open) == [spec]  # the item's own database alone
+    again.load({"customers"})
+    assert again.duckdb.run("SELECT count(*) FROM customers").ok and not cache._sandbox.out_of_memory
+    unshared = SessionCache(timeout=2.0, memory_limit_mb=16, max_rows=100, shared=False).get(specs[0])  # scoring: a connection of its own
+    result = unshared.duckdb.run("SELECT length(list(range)::VARCHAR) FROM range(100000000)")
+    assert "OutOfMemory" in (result.error or "") and _deadlines.missed() == missed + 1
