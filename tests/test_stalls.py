@@ -103,18 +103,20 @@ NAP = "import time\ntime.sleep(0.2)\n"  # a right answer that runs long enough t
 SAMPLE = Path(__file__).resolve().parents[1] / "datasets" / "py-sample" / "data" / "test.jsonl"
 
 
-def stalled_once(run, seconds: float):
-    """``run()`` in a thread, while the first process to appear two levels below this one (a sandbox
-    server's child, running the answer) is stopped for ``seconds``: a machine that stalls once. The
-    result, and how many deadlines this process saw missed meanwhile."""
-    before = set(below(os.getpid(), 2))
+def stalled_once(run, seconds: float, sandbox):
+    """``run()`` in a thread, while the first child to appear under ``sandbox``'s server (running the
+    answer) is stopped for ``seconds``: a machine that stalls once. The result, and how many deadlines
+    this process saw missed meanwhile. (Only that server's children: in a full test session, processes
+    that other tests left behind may start children of their own meanwhile.)"""
+    server = sandbox._server.proc.pid
+    before = set(children(server))
     missed = _deadlines.missed()
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(run)
         end = time.monotonic() + 60
         stopped = None
         while stopped is None and time.monotonic() < end and not future.done():
-            stopped = next((pid for pid in below(os.getpid(), 2) if pid not in before and signalled(pid, signal.SIGSTOP)), None)
+            stopped = next((pid for pid in children(server) if pid not in before and signalled(pid, signal.SIGSTOP)), None)
             time.sleep(0.002)
         if stopped is not None:
             time.sleep(seconds)
@@ -126,7 +128,8 @@ def test_a_right_answer_stalled_past_its_deadline_still_passes():
     record = next(r for r in map(json.loads, SAMPLE.read_text(encoding="utf-8").splitlines()) if r["task"] == "py_synthesis")
     with Scorer(timeout=ANSWER_DEADLINE) as scorer:
         assert scorer.judge(record, record["answer"]).passed  # the sandbox is up: its next child is the answer's
-        verdict, missed = stalled_once(lambda: scorer.judge(record, NAP + record["answer"]), 2 * ANSWER_DEADLINE)
+        verdict, missed = stalled_once(lambda: scorer.judge(record, NAP + record["answer"]), 2 * ANSWER_DEADLINE,
+                                       scorer.sandbox)
     assert missed >= 1  # the first attempt was stopped past its deadline
     assert verdict.passed, verdict
 
@@ -135,6 +138,6 @@ def test_a_benchmark_check_stalled_past_its_deadline_runs_again():
     program = Program(NAP + "def f(x):\n    return x * 2\n", "f", ("21",))
     with CheckRunner(workers=1, timeout=ANSWER_DEADLINE) as runner:
         assert runner.run([Program("def f(x):\n    return x\n", "f", ("1",))])[0].ok  # the sandbox is up
-        results, missed = stalled_once(lambda: runner.run([program]), 2 * ANSWER_DEADLINE)
+        results, missed = stalled_once(lambda: runner.run([program]), 2 * ANSWER_DEADLINE, runner._sandboxes[0])
     assert missed >= 1
     assert results[0].ok and results[0].calls[0].output == "42", results[0]
