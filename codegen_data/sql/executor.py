@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import math
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -43,6 +42,7 @@ from sqlglot import exp
 
 from .. import _deadlines
 from ..sql.comparator import to_json_value
+from .dialect import DUCKDB
 from .schema import Database
 from .scripts import load_duckdb, load_sqlite
 
@@ -129,34 +129,10 @@ def hardened_duckdb(*, memory_limit_mb: int = 256, optimizer: bool = True) -> du
 _READ_ONLY_STATEMENTS = {"SELECT"}
 
 
-def _after_leading(text: str) -> int:
-    """Where ``text``'s first word starts: past white space, ``(`` and comments (``--`` to the line's
-    end, ``/* */`` nested as DuckDB nests them; before 2.0 a statement's text keeps its comments)."""
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace() or text[i] == "(":
-            i += 1
-        elif text.startswith("--", i):
-            while i < n and text[i] not in "\r\n":
-                i += 1
-        elif text.startswith("/*", i):
-            depth, i = 1, i + 2
-            while i < n and depth:
-                if text.startswith("/*", i):
-                    depth, i = depth + 1, i + 2
-                elif text.startswith("*/", i):
-                    depth, i = depth - 1, i + 2
-                else:
-                    i += 1
-        else:
-            break
-    return i
-
-
-_WORDS = re.compile(r"([A-Za-z_]+)(?:\s+([A-Za-z_]+))?")
 _LUMPED = {"LOAD": {"INSTALL", "FORCE INSTALL", "LOAD"}, "SET": {"SET", "RESET", "USE"},
            "CALL": {"CALL", "CHECKPOINT", "FORCE CHECKPOINT"}}
 """DuckDB statement types that stand for several statements, and the statements' own names."""
+_NAMED_CHARS = 1000  # of a refused statement's text read for its name (a longer leading comment: its type)
 
 
 def _statement_type(statement: Any) -> str:
@@ -173,13 +149,15 @@ def _refused_name(statement: Any, kind: str) -> str:
     name; then the statement as its SQL names it, when that is one we know."""
     if kind not in _LUMPED and kind != "UNKNOWN":
         return kind
-    text = getattr(statement, "query", "") or ""
-    words = _WORDS.match(text, _after_leading(text))
-    if words is None:
+    try:  # sqlglot's tokens skip comments (nested, as DuckDB nests them; before 2.0 the text keeps them)
+        tokens = DUCKDB.tokenize((getattr(statement, "query", "") or "")[:_NAMED_CHARS])
+    except sqlglot.errors.TokenError:
         return kind
-    first, second = words.group(1).upper(), (words.group(2) or "").upper()
-    name = f"{first} {second}" if first == "FORCE" or kind == "UNKNOWN" else first
-    return name.strip() if kind == "UNKNOWN" or name in _LUMPED[kind] else kind
+    words = [t.text.upper() for t in tokens if t.text.isidentifier()][:2]
+    if not words:
+        return kind
+    name = " ".join(words) if words[0] == "FORCE" or kind == "UNKNOWN" else words[0]
+    return name if kind == "UNKNOWN" or name in _LUMPED[kind] else kind
 
 
 class _Watchdog:
