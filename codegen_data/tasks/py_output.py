@@ -36,12 +36,10 @@ class PyOutput(ProgramTask):
         try:
             value = ast.literal_eval(answer)
             shown = repr(value)  # an int past Python's digit cap (written in hex) fails here
-        except (ValueError, SyntaxError) as exc:
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
             if "integer string conversion" in str(exc.args[0] if exc.args else ""):  # Python's cap on int digits
                 return Verdict.fail("wrong_answer", "an integer of more digits than Python converts to text (4300 by"
                                     " default): no output has one")
-            return Verdict.fail("syntax_error", f"not a Python literal: {type(exc).__name__}")
-        except (TypeError, MemoryError, RecursionError) as exc:
             return Verdict.fail("syntax_error", f"not a Python literal: {type(exc).__name__}")
         return Verdict.ok() if shown == record["answer"] else Verdict.fail("wrong_answer", f"{shown} != {record['answer']}")
 
