@@ -53,12 +53,10 @@ class Chunk:
 
     def after(self, index: int) -> Chunk | None:
         """What is left of it after ``index``, or None when nothing is."""
-        rest = tuple(i for i in self.items() if i > index)
-        if not rest:
-            return None
         if self.indices is None:
-            return Chunk(self.task, rest[0], self.stop)
-        return Chunk(self.task, self.start, self.stop, rest)
+            return Chunk(self.task, index + 1, self.stop) if index + 1 < self.stop else None
+        rest = tuple(i for i in self.indices if i > index)
+        return Chunk(self.task, self.start, self.stop, rest) if rest else None
 
 
 MAX_WAITING_PER_SLOT = 8
@@ -108,14 +106,13 @@ class _Schedule:
 
     def _split(self, chunk: Chunk) -> None:
         self._age += 1
-        first = self._place(chunk.task, chunk.start) if chunk.stop > chunk.start else None
-        if first is None:
+        places = [self._place(chunk.task, index) for index in chunk.items()]
+        if not places or places[0] is None:
             self.anyone.append((self._age, chunk))
             return
         parts: list[list[int]] = [[] for _ in range(self.slots)]
-        parts[first].append(chunk.start)
-        for index in range(chunk.start + 1, chunk.stop):
-            parts[self._place(chunk.task, index) or 0].append(index)
+        for index, place in zip(chunk.items(), places):
+            parts[place or 0].append(index)
         for slot, part in enumerate(parts):
             if part:
                 self.waiting[slot].append((self._age, Chunk(chunk.task, chunk.start, chunk.stop, tuple(part))))
