@@ -140,6 +140,21 @@ def test_an_existing_dataset_is_refused_unless_overwrite(tmp_path):
     assert (out / "data" / "test.jsonl").read_bytes() != before
 
 
+def test_resuming_a_run_killed_while_it_removed_its_work_files_finishes_the_removal(tmp_path):
+    """The manifest goes into place before .partial is removed: a run killed in between is whole, and
+    --resume removes what is left of .partial instead of leaving it."""
+    out = tmp_path / "ds"
+    small = [sys.executable, "-m", "codegen_data", "generate", "text_to_sql", "-n", "3", "-o", str(out), "--workers", "1"]
+    assert subprocess.run(small, capture_output=True, timeout=300).returncode == 0
+    before = data_files(out)
+    (out / ".partial" / "shards" / "text_to_sql").mkdir(parents=True)  # plan.json already gone, the rest not
+    (out / ".partial" / "shards" / "text_to_sql" / "000000000.jsonl").write_text("{}\n")
+    (out / ".partial" / "lock").write_text("")
+    resumed = subprocess.run(small + ["--resume"], capture_output=True, text=True, timeout=60)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (out / ".partial").exists() and data_files(out) == before
+
+
 def test_resume_of_another_command_is_refused(tmp_path):
     out = tmp_path / "ds"
     (out / ".partial" / "shards").mkdir(parents=True)

@@ -212,6 +212,9 @@ class DatasetWriter:
                 if saved is None and has_dataset:
                     manifest = self._read_saved(out / "manifest.json", "a dataset", "replace it, or choose another -o") or {}
                     if manifest.get("plan") == plan and manifest.get("complete"):
+                        if self._lock is not None:  # a finished run killed while it removed its work files
+                            shutil.rmtree(self.partial)
+                            self._release()
                         return "finished"
                     raise OutputExists(f"{out} holds a finished dataset of another command ({manifest.get('command')}); "
                                        "add --overwrite to replace it, or choose another -o")
