@@ -3,7 +3,8 @@
 They run ``python -s -m MODULE``: "-I style" isolation, but -I implies -E, which would ignore
 PYTHONHASHSEED; so no user site (-s), no PYTHON* variable but a fixed hash seed, and a neutral
 working directory (cwd is on sys.path with -m). Each gets its own session, so a Ctrl-C reaches only
-the parent, which then stops them itself. They speak JSON lines over a private copy of fd 1.
+the parent, which then stops them itself. They speak JSON lines over a private copy of fd 1. Their
+C library's allocator keeps more freed blocks for reuse (:data:`MALLOC_TUNABLES`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-__all__ = ["start_helper", "protocol_stream", "HelperProcess", "cpu_slots", "pin", "close_all", "wait_exit"]
+__all__ = ["start_helper", "helper_environment", "MALLOC_TUNABLES", "protocol_stream", "HelperProcess", "cpu_slots", "pin", "close_all", "wait_exit"]
 
 READ_BYTES = 1 << 16
 """Bytes asked of a pipe per read (here and by the sandbox client): os.read allocates what it asks
@@ -53,9 +54,28 @@ def pin(pid: int, cpu: int | None) -> None:
         pass  # gone already, or not allowed here: it runs unpinned
 
 
-def start_helper(module: str, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+MALLOC_TUNABLES = {"glibc.malloc.tcache_count": "1000"}
+"""glibc allocator settings of every helper (through ``GLIBC_TUNABLES``; another C library ignores
+it). DuckDB allocates and frees many small blocks for each statement it plans. glibc keeps only 7
+freed blocks of each size in a thread's cache by default, and takes the rest through its slower
+bins; keeping up to 1,000 cut a SQL generation worker's CPU by 7-10% (``text_to_sql``, measured
+side by side on one machine, each run on a core of its own). Program workers were unchanged."""
+
+
+def helper_environment(environ: dict[str, str] | os._Environ) -> dict[str, str]:
+    """A helper's environment: ours without PYTHON* variables, a fixed hash seed, and
+    :data:`MALLOC_TUNABLES` added to ``GLIBC_TUNABLES`` where the user's value does not set them."""
+    env = {k: v for k, v in environ.items() if not k.startswith("PYTHON")}
     env["PYTHONHASHSEED"] = "0"
+    tunables = [part for part in env.get("GLIBC_TUNABLES", "").split(":") if part]
+    named = {part.partition("=")[0] for part in tunables}
+    tunables += [f"{name}={value}" for name, value in MALLOC_TUNABLES.items() if name not in named]
+    env["GLIBC_TUNABLES"] = ":".join(tunables)
+    return env
+
+
+def start_helper(module: str, *args: str) -> subprocess.Popen:
+    env = helper_environment(os.environ)
     return subprocess.Popen(
         [sys.executable, "-s", "-m", module, *args],
         cwd="/",

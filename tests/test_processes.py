@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import subprocess
 import sys
 
-from codegen_data._processes import HelperProcess
+import pytest
+
+from codegen_data._processes import HelperProcess, helper_environment
 
 
 def test_messages_come_back_whole_across_reads_of_any_size():
@@ -29,3 +32,25 @@ def test_messages_come_back_whole_across_reads_of_any_size():
         received += got
     helper.proc.wait()
     assert received == messages[1:]  # "ready" is left out
+
+
+def test_a_helper_environment_adds_the_allocator_setting_and_keeps_the_users():
+    env = helper_environment({"PATH": "/bin", "PYTHONPATH": "/x", "PYTHONHASHSEED": "7"})
+    assert env == {"PATH": "/bin", "PYTHONHASHSEED": "0", "GLIBC_TUNABLES": "glibc.malloc.tcache_count=1000"}
+    mine = helper_environment({"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.tcache_count=3"})
+    assert mine["GLIBC_TUNABLES"] == "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.tcache_count=3"  # theirs wins
+    other = helper_environment({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})
+    assert other["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2:glibc.malloc.tcache_count=1000"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="reads a process's environment from /proc")
+def test_a_started_helper_runs_with_the_allocator_setting():
+    helper = HelperProcess("codegen_data.worker")
+    try:
+        environ = open(f"/proc/{helper.proc.pid}/environ", "rb").read().split(b"\0")
+    finally:
+        helper.kill()
+    expected = helper_environment(os.environ)["GLIBC_TUNABLES"]
+    assert "glibc.malloc.tcache_count=" in expected
+    assert f"GLIBC_TUNABLES={expected}".encode() in environ
+    assert not [v for v in environ if v.startswith(b"PYTHON") and v != b"PYTHONHASHSEED=0"]
