@@ -25,6 +25,8 @@ hard (H = 1, C = 1); a window function over a CTE is extra (H = 2).
 
 from __future__ import annotations
 
+import functools
+
 from sqlglot import exp
 
 __all__ = ["FEATURES", "FEATURE_DOCS", "DIFFICULTIES", "detect_features", "classify_difficulty", "difficulty_counts", "condition_clauses"]
@@ -160,10 +162,27 @@ def _table_names(select: exp.Select) -> list[str]:
     return [s.name for s in sources if isinstance(s, exp.Table)]
 
 
+_DETECTED = (
+    exp.Where, exp.Having, *_COMPARISONS, exp.Between, exp.In, exp.Like, exp.Is, exp.Join, exp.Select, exp.Count,
+    exp.Window, *_AGGREGATES, exp.Case, exp.Coalesce, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Round,
+    *_STRING_FUNCTIONS, *_DATE_FUNCTIONS, exp.Exists, exp.With, *_SET_OPERATIONS, exp.Order, exp.Limit, exp.Offset,
+    exp.Subquery,
+)
+"""Every node type :func:`detect_features` asks about: any other node (a column, a name, a literal:
+most of a tree) adds no feature, and is passed over before some thirty ``isinstance`` tests."""
+
+
+@functools.lru_cache(maxsize=None)
+def _detected(kind: type) -> bool:
+    return issubclass(kind, _DETECTED)
+
+
 def detect_features(tree: exp.Expression) -> tuple[str, ...]:
     """Sorted names of the :data:`FEATURES` that occur anywhere in ``tree``."""
     found: set[str] = set()
     for node in tree.walk():
+        if not _detected(type(node)):
+            continue
         if isinstance(node, exp.Where):
             found.add("where")
         if isinstance(node, (exp.Where, exp.Having)):

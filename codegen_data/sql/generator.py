@@ -1146,7 +1146,12 @@ class _RowsQuery:
 
 
 def _passing(rows: list[dict], preds: list[_Pred]) -> list[dict]:
-    return [r for r in rows if all(p.test(r) is True for p in preds)]
+    """The rows every predicate is true of (not NULL, not false). A loop rather than ``all()`` over
+    a generator: this runs for every row of every filter the generator tries."""
+    passing = list(rows)
+    for test in [p.test for p in preds]:
+        passing = [r for r in passing if test(r) is True]
+    return passing
 
 
 def _pick_table(ctx: _Ctx, ok: Callable[[Table], bool]) -> Table:
