@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any, TextIO
 
 __all__ = ["start_helper", "helper_environment", "MALLOC_TUNABLES", "protocol_stream", "HelperProcess", "cpu_slots", "pin", "close_all", "wait_exit"]
@@ -64,7 +65,7 @@ made a program worker grow from 29 to 44 MB over 10,000 items (100: 32 MB; the c
 about 3 MB more per thread)."""
 
 
-def helper_environment(environ: dict[str, str] | os._Environ) -> dict[str, str]:
+def helper_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """A helper's environment: ours without PYTHON* variables, a fixed hash seed, and
     :data:`MALLOC_TUNABLES` added to ``GLIBC_TUNABLES`` where the user's value does not set them."""
     env = {k: v for k, v in environ.items() if not k.startswith("PYTHON")}
